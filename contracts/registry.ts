@@ -62,6 +62,8 @@ export const DeviceRegistrationSchema = z
     path: ['samplingPoint'],
   });
 export type DeviceRegistration = z.infer<typeof DeviceRegistrationSchema>;
+/** What a caller may send: `placement` defaults to indoor. */
+export type DeviceRegistrationInput = z.input<typeof DeviceRegistrationSchema>;
 
 export const DeviceStatusValueSchema = z.enum(['active', 'disabled']);
 
