@@ -1,0 +1,178 @@
+/**
+ * Batching writer to InfluxDB's v1 `/write` endpoint. Never drops a line because InfluxDB is away: a batch that
+ * fails with a retryable error (network, timeout, 5xx, 429, 404 database-not-yet-created) is retried forever with
+ * capped, jittered backoff; each retry is counted, none is a drop (STYLE principle 8).
+ *
+ * Call order: `write` any number of times → `flush` whenever all queued lines must be in InfluxDB → `close`
+ * once, last (it flushes; writes after it are refused). Nothing is spooled to disk yet: lines live in memory
+ * until acknowledged, so `close` during an outage waits until InfluxDB is back.
+ *
+ * One batch is in flight at a time, which keeps lines in order. A batch goes out when `batchSize` lines are
+ * queued or `flushIntervalMs` after the first line arrived in an empty timer window, whichever comes first.
+ *
+ * A 4xx ("rejected") answer means some lines can never be written — typically a field type conflict. InfluxDB
+ * 1.x may answer 400 for a whole batch or "partial write" keeping the valid points, and does not say which lines
+ * failed. So a rejected batch is split in halves and each half re-sent, down to single lines: valid lines end up
+ * stored (re-sending an already-kept point rewrites the same identity, to-point.ts) and only the lines refused
+ * on their own reject their promise, with the InfluxWriteError, for the caller to dead-letter. 401/403 are not
+ * the data's fault: they are retried like an outage and logged at ERROR (an operator must fix the token).
+ */
+import { InfluxWriteError, type InfluxHttp } from '../platform/influx-http.ts';
+import type { Logger } from '../platform/logger.ts';
+import { backoffDelayMs, sleep, type BackoffPolicy } from './backoff.ts';
+import type { IngestMetrics } from './metrics.ts';
+
+export interface InfluxSink {
+  /** Queues one line; resolves once InfluxDB has it (or rejects with InfluxWriteError 'rejected'). */
+  write(line: string): Promise<void>;
+  /** Writes whatever is queued now; resolves when every one of those lines has settled. */
+  flush(): Promise<void>;
+  /** Flushes then stops the timer; call once, last. */
+  close(): Promise<void>;
+  /** Lines queued or in flight. */
+  pending(): number;
+}
+
+export interface InfluxSinkOptions {
+  http: InfluxHttp;
+  batchSize: number;
+  flushIntervalMs: number;
+  logger: Logger;
+  metrics: IngestMetrics;
+  retry?: BackoffPolicy;
+}
+
+interface Entry {
+  id: number;
+  line: string;
+  done: Promise<void>;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+const DEFAULT_RETRY: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
+/** Log a still-failing batch every this many retries, not on each. */
+const LOG_EVERY_RETRIES = 10;
+
+export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
+  const { http, metrics } = opts;
+  const batchSize = Math.max(1, opts.batchSize);
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const logger = opts.logger.child({ stage: 'influx-sink' });
+
+  const queue: Entry[] = [];
+  let inFlight: Entry[] = [];
+  let lastId = 0;
+  /** Entries with an id up to this are due now (timer fired or flush called), whatever the batch size. */
+  let dueUpTo = 0;
+  let pumping: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const pendingCount = () => queue.length + inFlight.length;
+  const updateGauge = () => metrics.pendingPoints.set(pendingCount());
+
+  const shouldSend = (): boolean => {
+    const head = queue[0];
+    return head !== undefined && (queue.length >= batchSize || head.id <= dueUpTo);
+  };
+
+  function kick(): void {
+    if (pumping !== undefined || !shouldSend()) return;
+    pumping = pump()
+      .catch((err: unknown) => logger.error({ err }, 'influx sink stopped on an unexpected error; points held in memory'))
+      .finally(() => {
+        pumping = undefined;
+        kick();
+      });
+  }
+
+  async function pump(): Promise<void> {
+    while (shouldSend()) {
+      const batch = queue.splice(0, batchSize);
+      inFlight = batch;
+      await send(batch);
+      inFlight = [];
+      updateGauge();
+    }
+  }
+
+  const isAuthFailure = (err: InfluxWriteError) => err.status === 401 || err.status === 403;
+
+  /** Sends one batch until InfluxDB has taken it; settles every entry's promise. */
+  async function send(batch: Entry[]): Promise<void> {
+    const startedAt = performance.now();
+    const body = batch.map((e) => e.line).join('\n');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await http.write(body);
+        metrics.batchLatency.observe((performance.now() - startedAt) / 1000);
+        if (attempt > 0) logger.info({ retries: attempt, lines: batch.length }, 'InfluxDB write recovered');
+        for (const e of batch) e.resolve();
+        return;
+      } catch (err) {
+        if (err instanceof InfluxWriteError && err.failure === 'rejected' && !isAuthFailure(err)) {
+          await isolateRejected(batch, err);
+          return;
+        }
+        metrics.writeRetries.inc();
+        if (attempt % LOG_EVERY_RETRIES === 0) {
+          const auth = err instanceof InfluxWriteError && isAuthFailure(err);
+          const fields = { err: (err as Error).message, retries: attempt, pending: pendingCount() };
+          if (auth) logger.error(fields, 'InfluxDB refused the credentials; holding points and retrying');
+          else logger.warn(fields, 'InfluxDB write failed; holding points and retrying');
+        }
+        await sleep(backoffDelayMs(attempt, retry));
+      }
+    }
+  }
+
+  async function isolateRejected(batch: Entry[], err: InfluxWriteError): Promise<void> {
+    const [only] = batch;
+    if (batch.length === 1 && only !== undefined) {
+      only.reject(err);
+      return;
+    }
+    const half = Math.ceil(batch.length / 2);
+    await send(batch.slice(0, half));
+    await send(batch.slice(half));
+  }
+
+  function onTimer(): void {
+    timer = undefined;
+    dueUpTo = lastId;
+    kick();
+  }
+
+  async function flush(): Promise<void> {
+    const waiting = [...inFlight, ...queue].map((e) => e.done);
+    dueUpTo = lastId;
+    kick();
+    await Promise.allSettled(waiting);
+  }
+
+  return {
+    write(line) {
+      if (closed) return Promise.reject(new Error('influx sink is closed'));
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      queue.push({ id: ++lastId, line, done, resolve, reject });
+      updateGauge();
+      timer ??= setTimeout(onTimer, opts.flushIntervalMs);
+      kick();
+      return done;
+    },
+    flush,
+    async close() {
+      closed = true;
+      await flush();
+      clearTimeout(timer);
+      timer = undefined;
+    },
+    pending: pendingCount,
+  };
+}

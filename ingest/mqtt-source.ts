@@ -1,0 +1,120 @@
+/**
+ * The MQTT side of ingest: a persistent-session subscriber whose messages come out as an AsyncIterable
+ * (STYLE principle 2), plus the return channel that tells a device why a reading was refused.
+ *
+ * - `clean: false` with a stable clientId: the broker keeps the session and queues QoS 1 messages while ingest
+ *   is away, delivering them on reconnect (MQTT 3.1.1 §3.1.2.4, [MQTT-3.1.2-4], [MQTT-3.1.2-5]).
+ * - The subscription is (re)sent whenever the broker answers CONNACK with sessionPresent = 0, i.e. it has no
+ *   state for us (first start, or a broker that lost its sessions) [MQTT-3.2.2-2]; with sessionPresent = 1 the
+ *   broker still holds it.
+ * - Reconnects use capped exponential backoff with jitter (mqtt.js's own reconnect has a fixed period). Its
+ *   message stores are carried across reconnects so unacknowledged error publishes are resent.
+ * - PUBACK: mqtt.js sends it after `handleMessage`'s callback, one message at a time. The callback fires as soon
+ *   as the message is buffered here, unless the consumer is `highWaterMark` messages behind; it never waits for
+ *   InfluxDB (that would serialise everything behind a round trip). So for now a reading is acknowledged on
+ *   receipt and lives in memory until the sink writes it (docs/ingest.md).
+ */
+import { connect, type IConnackPacket, type MqttClient } from 'mqtt';
+import type { DeviceErrorMessage } from '../contracts/device-errors.ts';
+import { ALL_TELEMETRY, deviceTopic } from '../contracts/topics.ts';
+import type { Logger } from '../platform/logger.ts';
+import { createAsyncChannel } from './async-channel.ts';
+import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
+import type { IncomingMessage } from './incoming-message.ts';
+
+export interface MqttSourceOptions {
+  url: string;
+  username: string;
+  password: string;
+  clientId: string;
+  logger: Logger;
+  /** Stamps `receivedAtMs`; default Date.now. */
+  clock?: () => number;
+  /** Messages buffered before PUBACKs are held back; default 10 000. */
+  highWaterMark?: number;
+  reconnect?: BackoffPolicy;
+}
+
+export interface MqttSource {
+  /** Single consumer. Ends after `close()`, once the messages already received have been taken. */
+  messages: AsyncIterable<IncomingMessage>;
+  /** QoS 1, not retained, on `devices/{id}/errors`. Resolves on PUBACK (waits across a reconnect). */
+  publishError(deviceId: string, msg: DeviceErrorMessage): Promise<void>;
+  connected(): boolean;
+  /** Disconnects (keeping the broker-side session) and ends `messages`. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_RECONNECT: BackoffPolicy = { initialMs: 250, maxMs: 30_000 };
+/** How long a graceful DISCONNECT may wait for in-flight acknowledgements before the socket is dropped. */
+const END_GRACE_MS = 5_000;
+
+export function createMqttSource(opts: MqttSourceOptions): MqttSource {
+  const logger = opts.logger.child({ stage: 'mqtt-source', clientId: opts.clientId });
+  const clock = opts.clock ?? Date.now;
+  const backoff = opts.reconnect ?? DEFAULT_RECONNECT;
+  const channel = createAsyncChannel<IncomingMessage>({ highWaterMark: opts.highWaterMark ?? 10_000 });
+  let closing = false;
+  let attempt = 0;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+
+  const client: MqttClient = connect(opts.url, {
+    clientId: opts.clientId,
+    username: opts.username,
+    password: opts.password,
+    protocolVersion: 4,
+    clean: false,
+    keepalive: 30,
+    connectTimeout: 10_000,
+    reconnectPeriod: 0, // reconnects are scheduled below, with backoff
+    resubscribe: false, // subscriptions follow sessionPresent, below
+  });
+
+  client.on('connect', (connack: IConnackPacket) => {
+    attempt = 0;
+    logger.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
+    if (connack.sessionPresent) return;
+    client.subscribe(ALL_TELEMETRY, { qos: 1 }, (err, granted) => {
+      const qos = granted?.[0]?.qos;
+      if (err || qos === undefined || qos > 2) {
+        logger.error({ err: err?.message, granted }, `subscription to ${ALL_TELEMETRY} refused; no telemetry will arrive`);
+      }
+    });
+  });
+  client.on('message', (topic, payload) => channel.push({ topic, payload, receivedAtMs: clock() }));
+  client.handleMessage = (_packet, callback) => {
+    void channel.room().then(() => callback());
+  };
+  client.on('error', (err) => logger.warn({ err: err.message }, 'broker connection error'));
+  client.on('close', () => {
+    if (closing || reconnectTimer !== undefined) return;
+    const delay = backoffDelayMs(attempt++, backoff);
+    logger.debug({ delayMs: Math.round(delay), attempt }, 'broker connection closed; reconnecting');
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      if (closing) return;
+      client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+    }, delay);
+  });
+
+  return {
+    messages: channel,
+    async publishError(deviceId, msg) {
+      await client.publishAsync(deviceTopic(deviceId, 'errors'), JSON.stringify(msg), { qos: 1, retain: false });
+    },
+    connected: () => client.connected,
+    async close() {
+      closing = true;
+      clearTimeout(reconnectTimer);
+      reconnectTimer = undefined;
+      if (client.connected) {
+        const grace = setTimeout(() => client.end(true), END_GRACE_MS);
+        await client.endAsync(false).catch(() => undefined);
+        clearTimeout(grace);
+      } else {
+        await client.endAsync(true).catch(() => undefined);
+      }
+      channel.close();
+    },
+  };
+}

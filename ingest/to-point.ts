@@ -1,0 +1,65 @@
+/**
+ * One reading → one line of InfluxDB line protocol.
+ *
+ * - measurement: the device kind;
+ * - tags: `contractor`, `device`, `district`, `site` from the registry (sorted by key, as InfluxDB recommends);
+ *   readings carry no static facts (contracts/registry.ts);
+ * - fields: every member of the reading except `v`, `kind`, `ts`, typed by FIELD_TYPES (field-types.ts);
+ * - timestamp (ns): `tsMs * 1e6 + seq % 1e6`.
+ *
+ * Why the timestamp carries `seq`: InfluxDB identifies a point by measurement + tag set + timestamp, and a second
+ * write with the same identity overwrites the first (field values merged) — influxdata/influxdb#4150. With plain
+ * ms → ns conversion two distinct readings of one device in the same millisecond would collapse into one point.
+ * Adding `seq % 1e6` in the sub-millisecond digits keeps them apart, while a redelivery of the same
+ * (device, seq, ts) lands on the same identity and rewrites identical values: writes are idempotent by
+ * construction, so an at-least-once MQTT delivery can never double-count. The shift is < 1 ms, below the
+ * precision any query here uses.
+ */
+import type { Device } from '../contracts/registry.ts';
+import type { Telemetry } from '../contracts/telemetry.ts';
+import { FIELD_TYPES, type FieldType } from './field-types.ts';
+import { escapeKey, escapeMeasurement, formatFloat, formatInteger, quoteString } from './line-protocol.ts';
+
+const NS_PER_MS = 1_000_000n;
+const SEQ_SLOTS = 1_000_000;
+
+/** The point's time in ns since the epoch; see the module comment for why `seq` is part of it. */
+export function pointTimeNs(tsMs: number, seq: number): bigint {
+  return BigInt(Math.floor(tsMs)) * NS_PER_MS + BigInt(seq % SEQ_SLOTS);
+}
+
+function formatValue(type: Exclude<FieldType, 'integerMap'>, value: unknown): string {
+  switch (type) {
+    case 'integer':
+      return formatInteger(value as number);
+    case 'float':
+      return formatFloat(value as number);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'string':
+      return quoteString(String(value));
+  }
+}
+
+export function toLineProtocol(reading: Telemetry, device: Device, tsMs: number): string {
+  const types = FIELD_TYPES[reading.kind] as Readonly<Record<string, FieldType>>;
+  const values = reading as unknown as Readonly<Record<string, unknown>>;
+  const fields: string[] = [];
+  for (const [key, type] of Object.entries(types)) {
+    const value = values[key];
+    if (value === undefined) continue;
+    if (type === 'integerMap') {
+      const counts = value as Readonly<Record<string, number>>;
+      for (const sub of Object.keys(counts).sort()) {
+        const n = counts[sub];
+        if (n !== undefined) fields.push(`${escapeKey(`${key}_${sub}`)}=${formatInteger(n)}`);
+      }
+    } else {
+      fields.push(`${escapeKey(key)}=${formatValue(type, value)}`);
+    }
+  }
+  const tags =
+    `contractor=${escapeKey(device.contractorId)},device=${escapeKey(device.id)},` +
+    `district=${escapeKey(device.districtId)},site=${escapeKey(device.siteId)}`;
+  return `${escapeMeasurement(reading.kind)},${tags} ${fields.join(',')} ${pointTimeNs(tsMs, reading.seq)}`;
+}
