@@ -20,6 +20,8 @@ export interface TestStack extends Stack {
   connectDevice(cred: DeviceCredential, opts?: mqtt.IClientOptions): Promise<MqttClient>;
   /** InfluxQL rows of the first series. */
   rows(q: string): Promise<Record<string, unknown>[]>;
+  /** Polls an InfluxQL query until it returns at least `n` rows (or the deadline passes); returns the rows. */
+  waitForRows(q: string, n: number, opts?: { timeoutMs?: number; intervalMs?: number }): Promise<Record<string, unknown>[]>;
   /** Polls until fn returns a truthy value or the deadline passes; returns the last value. */
   waitFor<T>(fn: () => Promise<T> | T, opts?: { timeoutMs?: number; intervalMs?: number }): Promise<T>;
   stop(): Promise<void>;
@@ -80,6 +82,11 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
         last = await fn();
       }
       return last;
+    },
+    async waitForRows(q: string, n: number, opts: { timeoutMs?: number; intervalMs?: number } = {}) {
+      let rows: Record<string, unknown>[] = [];
+      await t.waitFor(async () => (rows = await t.rows(q)).length >= n, opts);
+      return rows;
     },
     async stop() {
       await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));

@@ -43,7 +43,7 @@ describe('a registered device of each kind', () => {
     const sent = reading(kind, 7);
     const t0 = Date.now();
     await publish(device, `devices/${id}/telemetry`, JSON.stringify(sent));
-    const rows = await stack.waitFor(() => stack.rows(`SELECT * FROM ${kind} WHERE device = '${id}'`), { timeoutMs: 2000, intervalMs: 25 });
+    const rows = await stack.waitForRows(`SELECT * FROM ${kind} WHERE device = '${id}'`, 1, { timeoutMs: 2000, intervalMs: 25 });
     const elapsed = Date.now() - t0;
     expect(rows).toHaveLength(1);
     expect(elapsed).toBeLessThan(2000);
