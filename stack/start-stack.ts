@@ -79,7 +79,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       influxUrl = localInfluxd.url;
     }
     const influx = createInfluxHttp({ url: influxUrl, db: config.INFLUX_DB, token: config.INFLUX_TOKEN });
-    await influx.exec(`CREATE DATABASE "${config.INFLUX_DB}"`);
+    // ingest creates the database (CREATE DATABASE, tolerated when a 2.x/3.x DBRP mapping stands in for it).
 
     const metrics = new MetricsRegistry();
     collectDefaultMetrics({ register: metrics, prefix: 'vectorwatch_process_' });
@@ -140,7 +140,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           registry: () => ({ status: 'up', devices: registry.countDevices() }),
         }),
       onDeviceChanged: (device, change) => {
-        if (change !== 'enabled') broker.disconnectDevice?.(device.id);
+        if (change !== 'enabled') broker.disconnectDevice(device.id);
       },
     });
     closers.push(() => app.close());
