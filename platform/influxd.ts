@@ -104,7 +104,10 @@ export async function startInfluxd(opts: StartInfluxdOptions): Promise<LocalInfl
       '',
     ].join('\n'),
   );
+  // Own process group: a terminal's Ctrl-C reaches only us, and we stop influxd after ingest has flushed to it.
+  // If we exit without stopping it (a crash), the 'exit' hook below still kills it.
   const child: ChildProcess = spawn(binary, ['-config', configPath], {
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, INFLUXDB_DATA_QUERY_LOG_ENABLED: 'false' },
   });
@@ -114,7 +117,12 @@ export async function startInfluxd(opts: StartInfluxdOptions): Promise<LocalInfl
   };
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((res) => child.once('exit', () => {
+    process.off('exit', killOnExit);
+    res();
+  }));
   let exitedEarly = false;
   child.once('exit', () => (exitedEarly = true));
 

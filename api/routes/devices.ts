@@ -39,7 +39,7 @@ export function deviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps): void 
     const body = parse(DeviceRegistrationSchema, req.body, 'body');
     try {
       const cred = registry.registerDevice(body);
-      req.log.info({ device: cred.device.id, kind: cred.device.kind }, 'device registered');
+      req.log.debug({ device: cred.device.id, kind: cred.device.kind }, 'device registered');
       return reply.code(201).send(cred);
     } catch (err) {
       return mapRegistryError(err);
@@ -60,7 +60,7 @@ export function deviceRoutes(app: FastifyInstance, deps: DeviceRouteDeps): void 
     try {
       const cred = registry.rotateCredential(id);
       deps.onDeviceChanged?.(cred.device, 'rotated');
-      req.log.info({ device: id }, 'device credential rotated');
+      req.log.debug({ device: id }, 'device credential rotated');
       return cred;
     } catch (err) {
       return mapRegistryError(err);
