@@ -10,7 +10,8 @@ export const USAGE = `Usage: node devices-sim/main.ts [options]
   --interval-ms MS     each device reports every MS milliseconds (default 5000)
   --rate R             readings per second across the fleet, instead of --interval-ms
   --url URL            MQTT broker (default env MQTT_URL or mqtt://127.0.0.1:1883)
-  --api URL            HTTP API to register the fleet with; without it devices connect with no password
+  --api URL            HTTP API to register the fleet with (default with a token: http://127.0.0.1:$HTTP_PORT);
+                       without API and token devices connect with no password (open brokers only)
   --admin-token T      API admin token (default env ADMIN_TOKEN)
   --seed S             seed of the fleet plan and of every reading (default 1)
   --faults LIST        fault mix, e.g. malformed_json:0.01,duplicate:0.02
@@ -87,7 +88,9 @@ export function parseSimConfig(argv: readonly string[], env: NodeJS.ProcessEnv, 
     devices: values.devices ?? 200,
     intervalMs,
     url: values.url ?? env['MQTT_URL'] ?? 'mqtt://127.0.0.1:1883',
-    apiUrl: values.api,
+    // With an admin token and no --api, register through this host's API (HTTP_PORT, default 8080): the usual case
+    // of `npm run sim` beside `npm start`.
+    apiUrl: values.api ?? ((values['admin-token'] ?? env['ADMIN_TOKEN']) ? `http://127.0.0.1:${env['HTTP_PORT'] || 8080}` : undefined),
     adminToken: values['admin-token'] ?? env['ADMIN_TOKEN'],
     seed: values.seed ?? 1,
     faults: parseFaults(values.faults ?? ''),
