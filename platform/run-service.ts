@@ -20,7 +20,7 @@ export async function runService(
     }
     throw err;
   }
-  const logger = createLogger(config.LOG_LEVEL, `vectorwatch-${name}`);
+  const logger = createLogger(config.LOG_LEVEL, name === 'stack' ? 'vectorwatch' : `vectorwatch-${name}`);
   let service: { close(): Promise<void> };
   try {
     service = await start(config, logger);

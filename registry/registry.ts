@@ -10,6 +10,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
+import { CodedError } from '../platform/coded-error.ts';
 import { transaction } from '../platform/sqlite.ts';
 import {
   DeviceRegistrationSchema,
@@ -28,13 +29,8 @@ import type { DeviceKind } from '../contracts/telemetry.ts';
 
 /** Registry failures, classified by what the caller must do (STYLE principle 7). */
 export type RegistryErrorCode = 'DEVICE_EXISTS' | 'DEVICE_NOT_FOUND' | 'SITE_NOT_FOUND' | 'REFERENCE_INVALID';
-export class RegistryError extends Error {
+export class RegistryError extends CodedError<RegistryErrorCode> {
   override name = 'RegistryError';
-  readonly code: RegistryErrorCode;
-  constructor(code: RegistryErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export interface DeviceFilter {

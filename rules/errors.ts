@@ -2,6 +2,8 @@
  * Stable error codes of the rules core, classified by what the caller must do. Add codes; never rename one.
  * Pack errors stop the process at start (fix the file); input errors are caller bugs.
  */
+import { CodedError } from '../platform/coded-error.ts';
+
 export const RULE_ERROR_CODES = {
   RULE_PACK_UNREADABLE: 'a rule pack file cannot be read or is not JSON',
   RULE_PACK_INVALID: 'a rule pack file does not match the rule-pack schema',
@@ -14,11 +16,6 @@ export const RULE_ERROR_CODES = {
 } as const;
 export type RuleErrorCode = keyof typeof RULE_ERROR_CODES;
 
-export class RuleError extends Error {
+export class RuleError extends CodedError<RuleErrorCode> {
   override name = 'RuleError';
-  readonly code: RuleErrorCode;
-  constructor(code: RuleErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }

@@ -2,6 +2,8 @@
  * Stable error codes of the alert lifecycle, classified by what the caller must do (STYLE.md principle 7).
  * The API maps them to HTTP statuses; tests assert on the code. Add codes; never rename one.
  */
+import { CodedError } from '../../platform/coded-error.ts';
+
 export const ALERT_ERROR_CODES = {
   ALERT_NOT_FOUND: 'no alert has this id',
   ALERT_ALREADY_RESOLVED: 'the alert is resolved; it cannot change state again (open a new one by breaching again)',
@@ -12,11 +14,6 @@ export const ALERT_ERROR_CODES = {
 } as const;
 export type AlertErrorCode = keyof typeof ALERT_ERROR_CODES;
 
-export class AlertError extends Error {
+export class AlertError extends CodedError<AlertErrorCode> {
   override name = 'AlertError';
-  readonly code: AlertErrorCode;
-  constructor(code: AlertErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
