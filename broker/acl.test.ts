@@ -11,6 +11,7 @@ const CYRILLIC_A_ID = 'trap-\u04301';
 const ingest: Principal = { type: 'service', role: 'ingest' };
 const rules: Principal = { type: 'service', role: 'rules' };
 const api: Principal = { type: 'service', role: 'api' };
+const notifier: Principal = { type: 'service', role: 'notifier' };
 const device = (id: string): Principal => ({ type: 'device', id });
 
 type Row = [string, Principal, string, boolean];
@@ -57,6 +58,8 @@ const publishTable: Row[] = [
   ['device errors', rules, 'devices/rodent-001/errors', false],
   ['lookalike prefix alertsx', rules, 'alertsx/y', false],
   ['an alert', api, 'alerts/x', false],
+  ['an alert', notifier, 'alerts/x/abcdefgh12', false],
+  ['an error message', notifier, 'devices/rodent-001/errors', false],
   ['device config', api, 'devices/rodent-001/config', false],
 ];
 
@@ -118,6 +121,11 @@ const subscribeTable: Row[] = [
   ['errors', api, 'devices/+/errors', false],
   ['everything', api, '#', false],
   ['$SYS subtree', api, '$SYS/broker/#', false],
+  ['alerts', notifier, 'alerts/#', true],
+  ['one district', notifier, 'alerts/yuexiu/+', true],
+  ['all telemetry', notifier, 'devices/+/telemetry', false],
+  ['all status', notifier, 'devices/+/status', false],
+  ['everything', notifier, '#', false],
 ];
 
 describe('maySubscribe', () => {
@@ -160,6 +168,9 @@ const receiveTable: Row[] = [
   ['an alert', api, 'alerts/district/rodent', true],
   ['telemetry', api, 'devices/rodent-001/telemetry', true],
   ['config', api, 'devices/rodent-001/config', false],
+  ['an alert', notifier, 'alerts/yuexiu/abcdefgh12', true],
+  ['telemetry', notifier, 'devices/rodent-001/telemetry', false],
+  ['status', notifier, 'devices/rodent-001/status', false],
 ];
 
 describe('mayReceive', () => {

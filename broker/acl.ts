@@ -8,6 +8,7 @@
  * | ingest    | devices/{id}/errors                       | devices/+/telemetry, devices/+/status             |
  * | rules     | alerts/#                                  | devices/+/telemetry, devices/+/status             |
  * | api       | —                                         | devices/+/telemetry, devices/+/status, alerts/#   |
+ * | notifier  | —                                         | alerts/#                                          |
  *
  * Nobody publishes or subscribes to `$…` topics (`$SYS/#` included; aedes #597). Any topic under `devices/`
  * must follow the device grammar (`parseDeviceTopic`), so an id with `/`, `+`, `#` or a unicode look-alike
@@ -34,6 +35,7 @@ export const SERVICE_GRANTS: Readonly<Record<ServiceRole, ServiceGrant>> = {
   ingest: { publish: [ALL_ERRORS], subscribe: [ALL_TELEMETRY, ALL_STATUS] },
   rules: { publish: [ALERTS], subscribe: [ALL_TELEMETRY, ALL_STATUS] },
   api: { publish: [], subscribe: [ALL_TELEMETRY, ALL_STATUS, ALERTS] },
+  notifier: { publish: [], subscribe: [ALERTS] },
 };
 
 const devicePublishTopics = (id: string): string[] => [deviceTopic(id, 'telemetry'), deviceTopic(id, 'status')];

@@ -4,10 +4,13 @@
  * the username again, so the ACL stays a pure function of (principal, topic).
  */
 
-/** Back-end services that connect with the shared service password. A string union: roles will grow. */
-export type ServiceRole = 'ingest' | 'rules' | 'api';
+/**
+ * Back-end services that connect with the shared service password. A string union: roles will grow.
+ * `notifier` is the Node-RED notification flows (notifications/), which only read alerts.
+ */
+export type ServiceRole = 'ingest' | 'rules' | 'api' | 'notifier';
 
-export const SERVICE_ROLES: readonly ServiceRole[] = ['ingest', 'rules', 'api'];
+export const SERVICE_ROLES: readonly ServiceRole[] = ['ingest', 'rules', 'api', 'notifier'];
 
 export type Principal = { type: 'device'; id: string } | { type: 'service'; role: ServiceRole };
 

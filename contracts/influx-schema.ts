@@ -19,9 +19,14 @@ export const INDICATOR_MEASUREMENT = {
   name: 'indicator',
   tags: ['scope_level', 'scope', 'district', 'vector', 'indicator', 'period_kind', 'period', 'pack'] as const,
   fields: {
-    value: 'float', numerator: 'float', denominator: 'float', sample_size: 'integer',
+    value: 'float', numerator: 'float', denominator: 'float',
+    /** float: km walked and trap-nights are fractional. */
+    sample_size: 'float',
     limit_a: 'float', limit_b: 'float', limit_c: 'float', ratio_to_c: 'float',
-    /** 'A' | 'B' | 'C' | 'below_C' | 'no_data' | 'sample_too_small' | 'reported' */
+    /**
+     * 'A' | 'B' | 'C' | 'below_C' | 'no_data' | 'sample_too_small' | 'reported' | 'not_applicable'; for dengue band
+     * indices (pack dengue-aedes-bands) the band id: 'control' | 'low' | 'medium' | 'high'.
+     */
     level: 'string',
   },
 } as const;
@@ -31,4 +36,18 @@ export const ALERT_EVENT_MEASUREMENT = {
   name: 'alert_event',
   tags: ['district', 'kind', 'severity', 'rule', 'transition'] as const,
   fields: { alertId: 'string', value: 'float', limit: 'float', count: 'integer', escalationLevel: 'integer', eventId: 'integer' },
+} as const;
+
+/**
+ * `ingest_stats`: what ingest did with the readings it received, one point per (outcome, code) per reporting
+ * interval with a non-zero count (a delta, not a running total), for the fleet-health dashboard. Written by ingest
+ * (issue 5 asks for "rejected readings by code"; Prometheus `/metrics` has the same counters). `code` is a
+ * rejection code (contracts/device-errors.ts) for `rejected`, and `none` otherwise.
+ */
+export const INGEST_STATS_MEASUREMENT = {
+  name: 'ingest_stats',
+  tags: ['instance', 'outcome', 'code'] as const,
+  /** 'stored' | 'rejected' | 'duplicate' */
+  outcomes: ['stored', 'rejected', 'duplicate'] as const,
+  fields: { count: 'integer', intervalS: 'integer' },
 } as const;
