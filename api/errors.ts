@@ -8,15 +8,34 @@ import type { ZodError } from 'zod';
 export const API_ERROR_CODES = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  /** A person resolving a density alert must say what was done (peers.md §3 item 5). */
+  CORRECTIVE_ACTION_REQUIRED: 400,
   UNAUTHENTICATED: 401,
+  /** Wrong username or password; deliberately the same for both. */
+  LOGIN_FAILED: 401,
   FORBIDDEN: 403,
+  /** A mutation with the session cookie lacked the session's X-CSRF-Token, or came from another origin. */
+  CSRF_FAILED: 403,
+  ACCOUNT_DISABLED: 403,
   NOT_FOUND: 404,
   DEVICE_NOT_FOUND: 404,
   SITE_NOT_FOUND: 404,
+  DISTRICT_NOT_FOUND: 404,
+  CONTRACTOR_NOT_FOUND: 404,
+  ALERT_NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  TOKEN_NOT_FOUND: 404,
+  DEAD_LETTER_NOT_FOUND: 404,
   DEVICE_EXISTS: 409,
+  USER_EXISTS: 409,
+  ALERT_ALREADY_ACKNOWLEDGED: 409,
+  ALERT_ALREADY_RESOLVED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Too many failed logins: wait until `details.retryAfterS` has passed. */
+  ACCOUNT_LOCKED: 429,
   INTERNAL: 500,
+  NOT_IMPLEMENTED: 501,
   UNAVAILABLE: 503,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;
@@ -40,6 +59,9 @@ export class ApiError extends Error {
     return API_ERROR_CODES[this.code];
   }
 }
+
+/** `code` when it is one of ours, else undefined. */
+export const isApiErrorCode = (code: string): code is ApiErrorCode => Object.hasOwn(API_ERROR_CODES, code);
 
 /** A zod failure as a 400 naming each field. */
 export function validationError(err: ZodError, where: 'body' | 'query' | 'params'): ApiError {

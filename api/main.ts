@@ -1,6 +1,7 @@
 /**
- * The HTTP API alone: `node api/main.ts`. Serves the registry and dead letters from DATA_DIR and checks InfluxDB at
- * INFLUX_URL for /health. Broker and ingest run elsewhere and report through their own processes.
+ * The HTTP API alone: `node api/main.ts`. Serves the registry, people, alerts, audit and dead letters from DATA_DIR,
+ * readings from INFLUX_URL, and live updates from the broker at MQTT_URL as `svc:api` (when MQTT_SERVICE_PASSWORD
+ * is set). Broker, ingest and rules run elsewhere and report through their own processes.
  */
 import { join, resolve } from 'node:path';
 import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
@@ -8,8 +9,15 @@ import { createInfluxHttp } from '../platform/influx-http.ts';
 import { openDatabase } from '../platform/sqlite.ts';
 import { runService } from '../platform/run-service.ts';
 import { openRegistry } from '../registry/registry.ts';
+import { openUserStore } from '../registry/users.ts';
+import { openSessionStore } from '../registry/sessions.ts';
+import { openTokenStore } from '../registry/tokens.ts';
+import { openAuditLog } from '../registry/audit.ts';
 import { createDeadLetterStore } from '../ingest/dead-letters.ts';
+import { createAlertStore } from '../rules/alerts/alert-store.ts';
+import { createAlertManager } from '../rules/alerts/lifecycle.ts';
 import { buildApp } from './build-app.ts';
+import { connectLiveFeed, createLiveFeed } from './live-feed.ts';
 import { collectHealth } from './routes/health.ts';
 
 await runService('api', async (config, logger) => {
@@ -20,11 +28,26 @@ await runService('api', async (config, logger) => {
   const influx = createInfluxHttp({ url: config.INFLUX_URL, db: config.INFLUX_DB, token: config.INFLUX_TOKEN });
   const metrics = new MetricsRegistry();
   collectDefaultMetrics({ register: metrics, prefix: 'vectorwatch_process_' });
+  const alertStore = createAlertStore(db);
+  const liveFeed = createLiveFeed({ directory: registry });
+  const mqttUrl = config.MQTT_URL ?? `mqtt://127.0.0.1:${config.MQTT_PORT}`;
+  const live = config.MQTT_SERVICE_PASSWORD
+    ? connectLiveFeed({ url: mqttUrl, servicePassword: config.MQTT_SERVICE_PASSWORD, feed: liveFeed, logger })
+    : undefined;
+  if (!live) logger.warn('MQTT_SERVICE_PASSWORD unset: the live page gets no updates from the broker');
   const app = await buildApp({
     registry,
     adminToken: config.ADMIN_TOKEN,
     metrics,
     logger,
+    users: openUserStore(db),
+    sessions: openSessionStore(db),
+    tokens: openTokenStore(db),
+    audit: openAuditLog(db),
+    // Alert transitions made here are published by the rules service's outbox (undispatched events), not from this process.
+    alerts: { store: alertStore, manager: createAlertManager({ store: alertStore, clock: Date.now, publish: [], logger }) },
+    influx,
+    liveFeed,
     deadLetters: createDeadLetterStore(db, { limit: config.DEAD_LETTER_LIMIT }),
     health: () =>
       collectHealth({
@@ -36,6 +59,7 @@ await runService('api', async (config, logger) => {
   return {
     async close() {
       await app.close();
+      await live?.close();
       db.close();
     },
   };

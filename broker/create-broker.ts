@@ -22,9 +22,11 @@ import type { DeviceAuthenticator } from '../contracts/registry.ts';
 import { parseDeviceTopic } from '../contracts/topics.ts';
 import type { Logger } from '../platform/logger.ts';
 import { mayReceive, publishDenial, subscribeDenial } from './acl.ts';
-import { createConnectAuthenticator } from './authenticate-connect.ts';
+import { CONNACK_RETURN_CODES, createConnectAuthenticator } from './authenticate-connect.ts';
 import { createBrokerMetrics, type PublishDenial } from './metrics.ts';
+import type { BrokerLimits } from './limits/broker-limits.ts';
 import { describePrincipal, type Principal } from './principal.ts';
+import { createTelemetryGate, type AcceptTelemetry } from './telemetry-gate.ts';
 
 /** 256 KiB: outer bound only; ingest refuses telemetry above MAX_PAYLOAD_BYTES (8 KiB) with TOO_LARGE. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 262_144;
@@ -44,12 +46,24 @@ export interface BrokerDeps {
   metrics?: Registry;
   /** Hard cap on a PUBLISH or will payload at the broker. Default `DEFAULT_MAX_PAYLOAD_BYTES`. */
   maxPayloadBytes?: number;
+  /** Packet size, connection, ban and publish-rate limits (`limits/broker-limits.ts`). Default: none. */
+  limits?: BrokerLimits;
+  /**
+   * Embedded ingest (INGEST_MODE=embedded): decides each device telemetry PUBLISH before aedes acknowledges it, so
+   * the device's PUBACK means durable or refused (`telemetry-gate.ts`). Default: none (acknowledged on receipt).
+   */
+  acceptTelemetry?: AcceptTelemetry;
+}
+
+/** Where a connection comes from, for the per-address limits; `handle` reads `remoteAddress` of sockets itself. */
+export interface PeerInfo {
+  address?: string | undefined;
 }
 
 export interface VectorBroker {
   aedes: Aedes;
   /** Serves one MQTT connection over any Duplex (a TCP socket, a WebSocket stream, a test pair). */
-  handle(stream: Duplex): void;
+  handle(stream: Duplex, peer?: PeerInfo): void;
   connectedClients(): number;
   /**
    * Closes the live session of a device, if any; returns whether one was open. Credentials are checked only at
@@ -77,8 +91,17 @@ export async function createBroker(deps: BrokerDeps): Promise<VectorBroker> {
   const connectPackets = new WeakMap<Client, ConnectPacket>();
   /** Live device sessions, for `disconnectDevice`. */
   const deviceClients = new Map<string, Client>();
+  /** Remote address of each connection handed to aedes, for the ban and rate limits. */
+  const peerAddresses = new WeakMap<object, string | undefined>();
+  const limits = deps.limits;
   let connected = (): number => 0;
   const metrics = createBrokerMetrics(deps.metrics, () => connected());
+  const gateTelemetry = deps.acceptTelemetry
+    ? createTelemetryGate(deps.acceptTelemetry, (packet) => {
+        packet.topic = DROPPED_TOPIC; // delivered to nobody; ingest has counted and answered it
+        packet.payload = Buffer.alloc(0);
+      })
+    : undefined;
 
   function divert(packet: PublishPacket, reason: PublishDenial, who: string, topic: string): void {
     metrics.publishesDenied.inc({ reason });
@@ -97,6 +120,13 @@ export async function createBroker(deps: BrokerDeps): Promise<VectorBroker> {
     authenticate(client, username, password, done) {
       const packet = connectPackets.get(client);
       connectPackets.delete(client);
+      const address = peerAddresses.get(client.conn);
+      const throttled = limits?.checkConnect(address, username) ?? null;
+      if (throttled !== null) {
+        // CONNACK 3 "server unavailable": try later. The password is not looked at (no oracle, no registry cost).
+        done(Object.assign(new Error(`connection refused: ${throttled}`), { returnCode: CONNACK_RETURN_CODES.serverUnavailable }), false);
+        return;
+      }
       const decision = authenticateConnect({
         clientId: packet?.clientId ?? '',
         username,
@@ -104,6 +134,7 @@ export async function createBroker(deps: BrokerDeps): Promise<VectorBroker> {
         will: packet?.will,
       });
       metrics.connections.inc({ result: decision.result });
+      limits?.recordConnect(address, username, decision.result);
       if (decision.result === 'accepted') {
         principals.set(client, decision.principal);
         log.debug({ principal: describePrincipal(decision.principal), clientId: client.id }, 'client authenticated');
@@ -138,8 +169,24 @@ export async function createBroker(deps: BrokerDeps): Promise<VectorBroker> {
       } else if (parseDeviceTopic(topic)?.channel === 'telemetry') {
         // Telemetry is a stream of readings, never state: a retained reading would be replayed as new.
         packet.retain = false;
+        if (gateTelemetry && principal?.type === 'device') {
+          const acknowledge = callback;
+          const deviceId = principal.id;
+          callback = (err) => (err ? acknowledge(err) : gateTelemetry(client, deviceId, packet, acknowledge));
+        }
       }
-      callback(null);
+      // Publish rate (devices only): hold the packet instead of dropping it. aedes reads the next chunk of a
+      // client's socket only after every packet of the current one is handled, so holding is backpressure
+      // on that device alone and costs no memory; a QoS 1 device sees its PUBACKs slow down, nothing is lost.
+      const delay = principal?.type === 'device' && limits ? limits.publishDelay(client) : 0;
+      if (delay === 'disconnect') {
+        log.info({ principal: who }, 'connection closed: sustained publishing far above the rate limit');
+        callback(new Error('publish rate limit exceeded'));
+      } else if (delay > 0) {
+        setTimeout(() => callback(client.closed ? new Error('client closed while its publish was held') : null), delay);
+      } else {
+        callback(null);
+      }
     },
 
     authorizeSubscribe(client, sub: Subscription, callback) {
@@ -185,8 +232,12 @@ export async function createBroker(deps: BrokerDeps): Promise<VectorBroker> {
 
   return {
     aedes,
-    handle(stream) {
-      aedes.handle(stream);
+    handle(stream, peer) {
+      const address = peer?.address ?? (stream as { remoteAddress?: string }).remoteAddress;
+      const conn = limits ? limits.admit(stream, address) : stream;
+      if (conn === null) return;
+      peerAddresses.set(conn, address);
+      aedes.handle(conn);
     },
     connectedClients: () => aedes.connectedClients,
     disconnectDevice(deviceId) {

@@ -19,6 +19,9 @@ export async function listenBroker(broker: VectorBroker, opts: { host?: string; 
   const host = opts.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
+    // Nagle's algorithm plus the client's delayed ACK holds every PUBACK ~40 ms (measured: QoS 1 round trip 44 ms →
+    // ~1 ms without it), which caps a serial QoS 1 publisher (the alert dispatcher) near 20 messages/s.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     broker.handle(socket);

@@ -8,17 +8,22 @@ import { openDatabase } from '../platform/sqlite.ts';
 import { requireServicePassword, runService } from '../platform/run-service.ts';
 import { openRegistry } from '../registry/registry.ts';
 import { createBroker } from './create-broker.ts';
-import { listenBroker } from './listen.ts';
+import { listenMqtt } from './listen-mqtt.ts';
+import { createBrokerLimits } from './limits/broker-limits.ts';
+import { brokerLimitsFromConfig } from './limits/limits-config.ts';
 
 await runService('broker', async (config, logger) => {
   const servicePassword = requireServicePassword(config);
   const db = openDatabase(join(resolve(config.DATA_DIR), 'vectorwatch.db'));
-  const broker = await createBroker({ devices: openRegistry(db), servicePassword, logger, metrics: new MetricsRegistry() });
-  const listener = await listenBroker(broker, { host: config.MQTT_HOST, port: config.MQTT_PORT });
-  logger.info({ host: listener.host, port: listener.port }, 'broker listening');
+  const metrics = new MetricsRegistry();
+  const limits = createBrokerLimits(brokerLimitsFromConfig(config), { logger, metrics });
+  const broker = await createBroker({ devices: openRegistry(db), servicePassword, logger, metrics, limits });
+  const listeners = await listenMqtt(broker, config, logger);
+  const { plain, mqtts, wss } = listeners;
+  logger.info({ host: plain.host, port: plain.port, mqttsPort: mqtts?.port, wssPort: wss?.port }, 'broker listening');
   return {
     async close() {
-      await listener.close();
+      await listeners.close();
       await broker.close();
       db.close();
     },

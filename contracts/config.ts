@@ -7,6 +7,7 @@ import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const optionalString = () =>
   z
     .string()
@@ -14,6 +15,8 @@ const optionalString = () =>
     .transform((v) => (v === undefined || v === '' ? undefined : v));
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Calendar period kinds the rules engine evaluates (rules/periods.ts). */
+export const PERIOD_KINDS = ['day', 'week', 'month'] as const;
 
 export const ConfigSchema = z.object({
   /** Interface the MQTT listener binds. Loopback unless configured: nothing public by default. */
@@ -23,6 +26,36 @@ export const ConfigSchema = z.object({
   MQTT_URL: optionalString().pipe(z.url().optional()),
   /** Password of the service principals (svc:ingest, …) at the broker. Generated per run when unset in one-process mode. */
   MQTT_SERVICE_PASSWORD: optionalString().pipe(z.string().min(16).optional()),
+  /**
+   * Plain (unencrypted) MQTT on MQTT_HOST:MQTT_PORT. `loopback`: only when MQTT_HOST is a loopback address; with a
+   * public MQTT_HOST the plain listener binds 127.0.0.1 (services on this host) and devices must use TLS.
+   * `public`: plain MQTT on a public MQTT_HOST too (explicit; docs/security.md).
+   */
+  MQTT_ALLOW_PLAIN: z.enum(['loopback', 'public']).default('loopback'),
+  /** PEM certificate chain and key of the TLS listeners (mqtts and wss); both or neither. */
+  MQTT_TLS_CERT_FILE: optionalString(),
+  MQTT_TLS_KEY_FILE: optionalString(),
+  /** PEM CA bundle: when set, clients of the TLS listeners must present a certificate it signed (mutual TLS). */
+  MQTT_TLS_CA_FILE: optionalString(),
+  /** MQTT over TLS, on MQTT_HOST, when a certificate is configured. */
+  MQTTS_PORT: port(8883),
+  /** MQTT over WebSocket over TLS (path /mqtt), on MQTT_HOST, when a certificate is configured. */
+  MQTT_WSS_PORT: port(8884),
+  /** Largest MQTT packet (header included); a larger one closes the connection before it is buffered. */
+  MQTT_MAX_PACKET_BYTES: z.coerce.number().int().min(64).default(270_336),
+  /** Open MQTT connections per client address (IPv6: per /64); 0 = no limit. */
+  MQTT_MAX_CONNECTIONS_PER_IP: nonNegativeInt(1000),
+  /** CONNECT attempts per minute per (address, username), burst the same; 0 = no limit. */
+  MQTT_CONNECTS_PER_MIN: nonNegativeInt(30),
+  /** Failed logins of one username from one address before both are banned for MQTT_AUTH_BAN_MS; 0 = never. */
+  MQTT_AUTH_FAILURES_BEFORE_BAN: nonNegativeInt(5),
+  /** Failed logins from one address (any usernames) before the address is banned; 0 = never. */
+  MQTT_AUTH_FAILURES_PER_IP_BEFORE_BAN: nonNegativeInt(50),
+  MQTT_AUTH_BAN_MS: positiveInt(60_000),
+  /** Sustained PUBLISH rate per device connection (above it publishes are delayed, not dropped); 0 = no limit. */
+  MQTT_PUBLISH_RATE_PER_S: z.coerce.number().min(0).default(10),
+  /** Publishes a device may send at once above the rate. */
+  MQTT_PUBLISH_BURST: positiveInt(100),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port(8080),
   /** Unset: start a local influxd child process with its data under DATA_DIR/influxdb. */
@@ -51,6 +84,37 @@ export const ConfigSchema = z.object({
   INGEST_MAX_AGE_MS: positiveInt(35 * 24 * 3600_000),
   /** Dead-letter rows kept (oldest dropped first). */
   DEAD_LETTER_LIMIT: positiveInt(10_000),
+  /**
+   * `embedded`: ingest runs inside the broker process and a device's PUBACK means "durable on disk or refused".
+   * `mqtt`: ingest consumes from a broker as svc:ingest (ingest/main.ts, scale-out). docs/durability.md.
+   */
+  INGEST_MODE: z.enum(['embedded', 'mqtt']).default('embedded'),
+  /** Bound on readings in the spool (DATA_DIR/spool) not yet in InfluxDB; when reached, ingest stops acknowledging. */
+  SPOOL_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(1024 * 1024 * 1024),
+  /** Size at which a spool segment file is closed and a new one started. */
+  SPOOL_SEGMENT_BYTES: z.coerce.number().int().min(4096).default(16 * 1024 * 1024),
+  /** Directory of local rule packs and overrides (rules/load-packs.ts); unset: built-in packs only. */
+  RULE_PACKS_DIR: optionalString(),
+  /** Replaces rules/engine/alert-policy.json (clear thresholds, hold times, device-health thresholds). */
+  RULES_POLICY_FILE: optionalString(),
+  /** Density indicators of the current periods are re-evaluated this often (issue 3: at least once a minute). */
+  RULES_EVAL_INTERVAL_MS: positiveInt(60_000),
+  /** Silence and bin-emptying checks and alert escalation run this often. */
+  RULES_TICK_MS: positiveInt(30_000),
+  /** Period kinds whose current period is evaluated and written as `indicator` points, comma-separated. */
+  RULES_PERIOD_KINDS: z
+    .string()
+    .default('month,week')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .pipe(z.array(z.enum(PERIOD_KINDS)).min(1, 'list at least one of day, week, month')),
+  /** The period kind whose current period raises density and dengue alerts. */
+  RULES_ALERT_PERIOD_KIND: z.enum(PERIOD_KINDS).default('month'),
+  /** Density alerts resolve themselves once the value clears (default: a person resolves, with a corrective action). */
+  RULES_DENSITY_AUTO_RESOLVE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Alert webhook (signed POST of every notifying transition); unset: no webhook. */
+  ALERT_WEBHOOK_URL: optionalString().pipe(z.url().optional()),
+  /** HMAC-SHA256 key of the webhook signature; required with ALERT_WEBHOOK_URL. */
+  ALERT_WEBHOOK_SECRET: optionalString().pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

@@ -14,6 +14,9 @@ export interface SentRecord {
   /** Null when the message is valid and must be stored (once, for duplicates). */
   expectCode: RejectionCode | null;
   acked: boolean;
+  /** performance.now() at publish and at its PUBACK (null until acked): PUBACK latency for the fault suite. */
+  sentAt: number;
+  ackedAt: number | null;
 }
 
 export interface LedgerCounters {
@@ -39,7 +42,9 @@ export class DeviceLedger {
   }
 
   sent(o: Outgoing): SentRecord {
-    const record: SentRecord = { seq: o.seq, tsMs: o.tsMs, fault: o.fault, expectCode: o.expectCode, acked: false };
+    const record: SentRecord = {
+      seq: o.seq, tsMs: o.tsMs, fault: o.fault, expectCode: o.expectCode, acked: false, sentAt: performance.now(), ackedAt: null,
+    };
     this.#records.push(record);
     // Trim in chunks: splicing on every push would make a long run quadratic.
     if (this.#records.length > this.#recordLimit * 1.25) this.#records.splice(0, this.#records.length - this.#recordLimit);
@@ -49,6 +54,7 @@ export class DeviceLedger {
 
   acked(record: SentRecord): void {
     record.acked = true;
+    record.ackedAt = performance.now();
     this.#counters.acked++;
   }
 

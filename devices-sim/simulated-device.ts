@@ -30,7 +30,10 @@ export interface SimulatedDeviceOptions {
   clock?: (() => number) | undefined;
   faults?: readonly FaultSpec[] | undefined;
   tsFormat?: TsFormat | undefined;
-  /** Base reconnect delay; each device uses 50–150 % of it so a broker restart is not met by a herd. Default 2000. */
+  /**
+   * Base reconnect delay; each device uses 50–150 % of it so a broker restart is not met by a herd, and doubles it
+   * (with fresh jitter) after each failed attempt, up to 30 s. Default 2000.
+   */
   reconnectPeriodMs?: number | undefined;
   connectTimeoutMs?: number | undefined;
   /** Most recent sent records kept in memory; default 100,000. */
@@ -47,6 +50,7 @@ export interface DeviceStats extends LedgerCounters {
 }
 
 const ONLINE = JSON.stringify({ online: true });
+const MAX_RECONNECT_MS = 30_000;
 const OFFLINE = JSON.stringify({ online: false });
 
 export class SimulatedDevice {
@@ -58,6 +62,7 @@ export class SimulatedDevice {
   readonly #clock: () => number;
   readonly #log: Logger;
   readonly #reconnectPeriodMs: number;
+  readonly #jitter: () => number;
   readonly #ledger: DeviceLedger;
   readonly #inFlight = new Set<Promise<void>>();
   #client: MqttClient | null = null;
@@ -72,6 +77,8 @@ export class SimulatedDevice {
     const rng = createRng(opts.seed).fork(`device-io:${this.id}`);
     this.#injector = new FaultInjector(opts.faults ?? [], rng.fork('faults'));
     this.#reconnectPeriodMs = Math.round((opts.reconnectPeriodMs ?? 2000) * rng.float(0.5, 1.5));
+    const jitterRng = rng.fork('reconnect-jitter');
+    this.#jitter = () => jitterRng.float(0.5, 1.5);
     this.#clock = opts.clock ?? Date.now;
     this.#nextSeq = opts.startSeq ?? 0;
     this.#log = (opts.logger ?? silentLogger).child({ device: this.id });
@@ -93,7 +100,15 @@ export class SimulatedDevice {
       will: { topic: deviceTopic(this.id, 'status'), payload: Buffer.from(OFFLINE), retain: true, qos: 1 },
     });
     this.#client = client;
+    // Exponential backoff with jitter: mqtt.js reads options.reconnectPeriod before each attempt.
+    let attempt = 0;
+    client.on('reconnect', () => {
+      attempt++;
+      client.options.reconnectPeriod = Math.round(Math.min(MAX_RECONNECT_MS, this.#reconnectPeriodMs * 2 ** Math.min(attempt, 10)) * this.#jitter());
+    });
     client.on('connect', () => {
+      attempt = 0;
+      client.options.reconnectPeriod = this.#reconnectPeriodMs;
       client.publish(deviceTopic(this.id, 'status'), ONLINE, { qos: 1, retain: true });
       client.subscribe(deviceTopic(this.id, 'errors'), { qos: 1 });
     });

@@ -10,7 +10,9 @@ import { createInfluxHttp, seriesRows, type InfluxHttp } from '../platform/influ
 import { startInfluxd, type LocalInfluxd } from '../platform/influxd.ts';
 import { silentLogger } from '../platform/logger.ts';
 import { openDatabase } from '../platform/sqlite.ts';
+import { createCompletenessReader, createCompletenessTracker } from './completeness-store.ts';
 import { createIngest } from './create-ingest.ts';
+import { openSpool } from './spool/spool.ts';
 import { createDeadLetterStore } from './dead-letters.ts';
 import type { IncomingMessage } from './incoming-message.ts';
 import { createInfluxSink } from './influx-sink.ts';
@@ -35,18 +37,32 @@ async function* sourceOf(messages: IncomingMessage[]): AsyncIterable<IncomingMes
   for (const m of messages) yield m;
 }
 
-/** One pipeline over a fresh database: real influxd sink, in-memory SQLite dead letters, recorded error publishes. */
-async function pipeline(messages: IncomingMessage[], opts: { directory?: DeviceDirectory; publishFails?: boolean } = {}) {
-  const http = createInfluxHttp({ url: influxd.url, db: `ingest_${++dbCount}` });
-  await http.exec(`CREATE DATABASE ${http.target.db}`);
+/**
+ * One pipeline over a fresh database: a spool in a temporary directory, real influxd sink, in-memory SQLite dead
+ * letters and completeness, recorded error publishes. `run()` consumes the messages, lets the spool drain into
+ * InfluxDB and closes the spool, as a graceful stop does.
+ */
+async function pipeline(
+  messages: IncomingMessage[],
+  opts: { directory?: DeviceDirectory; publishFails?: boolean; spoolDir?: string; db?: string; influxDown?: () => boolean } = {},
+) {
+  const real = createInfluxHttp({ url: influxd.url, db: opts.db ?? `ingest_${++dbCount}` });
+  if (!opts.db) await real.exec(`CREATE DATABASE ${real.target.db}`);
+  const http: InfluxHttp = opts.influxDown
+    ? { ...real, write: (body) => (opts.influxDown?.() ? Promise.reject(new Error('connect ECONNREFUSED')) : real.write(body)) }
+    : real;
   const registry = new Registry();
   const metrics = createIngestMetrics(registry);
-  const sink = createInfluxSink({ http, batchSize: 100, flushIntervalMs: 20, logger: silentLogger, metrics });
-  const deadLetters = createDeadLetterStore(openDatabase(':memory:'), { limit: 100 });
+  const sink = createInfluxSink({ http, batchSize: 100, flushIntervalMs: 20, logger: silentLogger, metrics, retry: { initialMs: 10, maxMs: 50 } });
+  const sqlite = openDatabase(':memory:');
+  const deadLetters = createDeadLetterStore(sqlite, { limit: 100 });
+  const completeness = createCompletenessTracker(sqlite, { timeZone: 'Asia/Shanghai' });
+  const spoolDir = opts.spoolDir ?? mkdtempSync(join(dataDir, 'spool-'));
+  const spool = await openSpool({ dir: spoolDir, maxBytes: 1 << 20, logger: silentLogger });
   const published: { deviceId: string; msg: DeviceErrorMessage }[] = [];
   const ingest = createIngest({
-    source: sourceOf(messages),
     directory: opts.directory ?? directoryOf(...Object.values(DEVICES)),
+    spool,
     sink,
     deadLetters,
     publishError: async (deviceId, msg) => {
@@ -57,8 +73,18 @@ async function pipeline(messages: IncomingMessage[], opts: { directory?: DeviceD
     limits: LIMITS,
     logger: silentLogger,
     metrics,
+    completeness,
   });
-  return { http, registry, metrics, sink, deadLetters, published, ingest };
+  const feeding = ingest.feed();
+  const run = async (drainMs = 10_000) => {
+    await ingest.consume(sourceOf(messages));
+    const drained = await ingest.stopFeeding(drainMs);
+    await spool.close();
+    await feeding;
+    completeness.flush();
+    return drained;
+  };
+  return { http: real, registry, metrics, sink, deadLetters, published, ingest, run, spoolDir, completeness: createCompletenessReader(sqlite) };
 }
 
 async function rows(http: InfluxHttp, measurement: string) {
@@ -75,7 +101,7 @@ const metricValue = async (registry: Registry, name: string, labels: Record<stri
 describe('createIngest', () => {
   it('stores a valid reading of every kind with registry tags and typed fields', async () => {
     const p = await pipeline(DEVICE_KINDS.map((k) => message(telemetryTopic(DEVICES[k].id), READINGS[k])));
-    await p.ingest.run();
+    await p.run();
     for (const kind of DEVICE_KINDS) {
       expect(await rows(p.http, kind)).toHaveLength(1);
       expect(await metricValue(p.registry, 'vectorwatch_ingest_stored_total', { kind })).toBe(1);
@@ -100,7 +126,7 @@ describe('createIngest', () => {
     expect(mosquito).toMatchObject({ bySpecies_culex: 9, bySpecies_aedes: 3, females: 12 });
     const [sticky] = await rows(p.http, 'sticky_trap');
     expect(sticky).toMatchObject({ target: 'cockroach', bySpecies_blattella: 15 });
-    expect(p.ingest.stats()).toEqual({ received: 5, stored: 5, rejected: 0, duplicates: 0, ignored: 0, pending: 0 });
+    expect(p.ingest.stats()).toEqual({ received: 5, accepted: 5, stored: 5, rejected: 0, duplicates: 0, ignored: 0, pending: 0 });
     expect(p.published).toEqual([]);
     expect(p.deadLetters.count()).toBe(0);
   });
@@ -116,7 +142,7 @@ describe('createIngest', () => {
       message('devices/rs-001/status', '{"online":true}'),
       message(telemetryTopic('wp-001'), READINGS.water_probe),
     ]);
-    await p.ingest.run();
+    await p.run();
 
     expect(await rows(p.http, 'rodent_station')).toEqual([]);
     expect(await rows(p.http, 'bin_sensor')).toHaveLength(1);
@@ -131,7 +157,7 @@ describe('createIngest', () => {
     const letters = p.deadLetters.list();
     expect(letters.map((d) => d.code)).toEqual(['INVALID_JSON', 'UNKNOWN_DEVICE', 'SCHEMA_INVALID']);
     expect(letters[2]).toMatchObject({ deviceId: 'rs-001', topic: 'devices/rs-001/telemetry', payload: badMsg.payload.toString('base64') });
-    expect(p.ingest.stats()).toEqual({ received: 6, stored: 2, rejected: 3, duplicates: 0, ignored: 1, pending: 0 });
+    expect(p.ingest.stats()).toEqual({ received: 6, accepted: 2, stored: 2, rejected: 3, duplicates: 0, ignored: 1, pending: 0 });
     expect(await metricValue(p.registry, 'vectorwatch_ingest_rejected_total', { code: 'SCHEMA_INVALID' })).toBe(1);
     expect(await metricValue(p.registry, 'vectorwatch_ingest_ignored_total', { reason: 'WRONG_TOPIC' })).toBe(1);
     expect(await metricValue(p.registry, 'vectorwatch_ingest_received_total')).toBe(6);
@@ -141,7 +167,7 @@ describe('createIngest', () => {
     const msg = message(telemetryTopic('rs-001'), READINGS.rodent_station);
     const next = message(telemetryTopic('rs-001'), { ...READINGS.rodent_station, seq: 43 });
     const p = await pipeline([msg, msg, next, msg]);
-    await p.ingest.run();
+    await p.run();
     expect(await rows(p.http, 'rodent_station')).toHaveLength(2);
     expect(p.ingest.stats()).toMatchObject({ received: 4, stored: 2, duplicates: 2 });
     expect(await metricValue(p.registry, 'vectorwatch_ingest_duplicates_total')).toBe(2);
@@ -154,9 +180,10 @@ describe('createIngest', () => {
     const conflicting = toLineProtocol({ ...READINGS.water_probe, seq: 999 }, DEVICES.water_probe, tsMs).replace('ph=7,', 'ph=7i,');
     expect(conflicting).toContain(',ph=7i,');
     await p.http.write(conflicting);
-    await p.ingest.run();
+    await p.run();
     expect(p.deadLetters.list().map((d) => [d.code, d.deviceId])).toEqual([['STORE_REJECTED', 'wp-001']]);
     expect(p.deadLetters.list()[0]?.message).toContain('field type conflict');
+    expect(Buffer.from(p.deadLetters.list()[0]!.payload, 'base64').toString()).toMatch(/^water_probe,/); // the line
     expect(p.published).toEqual([]);
     expect(p.ingest.stats()).toMatchObject({ stored: 0, rejected: 1 });
     expect(await metricValue(p.registry, 'vectorwatch_ingest_rejected_total', { code: 'STORE_REJECTED' })).toBe(1);
@@ -178,9 +205,43 @@ describe('createIngest', () => {
       ],
       { directory, publishFails: true },
     );
-    await p.ingest.run();
+    await p.run();
     expect(await rows(p.http, 'rodent_station')).toHaveLength(1);
     expect(p.ingest.stats()).toMatchObject({ received: 3, stored: 1, rejected: 1, ignored: 1 });
     expect(await metricValue(p.registry, 'vectorwatch_ingest_ignored_total', { reason: 'INTERNAL_ERROR' })).toBe(1);
+  });
+
+  it('acknowledges each message only once it is decided, and a duplicate only once its first copy is durable', async () => {
+    const acked: string[] = [];
+    const msgs = [
+      message(telemetryTopic('rs-001'), READINGS.rodent_station),
+      message(telemetryTopic('rs-001'), READINGS.rodent_station),
+      message(telemetryTopic('rs-001'), '{bad'),
+    ].map((m, i) => ({ ...m, ack: () => acked.push(`m${i}`) }));
+    const p = await pipeline(msgs);
+    await p.run();
+    expect(acked.sort()).toEqual(['m0', 'm1', 'm2']);
+    expect(p.ingest.stats()).toMatchObject({ accepted: 1, duplicates: 1, rejected: 1, stored: 1 });
+  });
+
+  it('keeps readings in the spool while InfluxDB is down and stores them once, in order, after a restart', async () => {
+    const db = `ingest_${++dbCount}`;
+    await createInfluxHttp({ url: influxd.url, db }).exec(`CREATE DATABASE ${db}`);
+    const readings = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => message(telemetryTopic('rs-001'), { ...READINGS.rodent_station, seq: from + i }));
+    // First run: InfluxDB unreachable; the stop gives up feeding after 200 ms and leaves the readings on disk.
+    const down = await pipeline(readings(1, 50), { db, influxDown: () => true });
+    expect(await down.run(200)).toBe(false);
+    expect(down.ingest.stats()).toMatchObject({ accepted: 50, stored: 0, pending: 50 });
+    expect(await rows(down.http, 'rodent_station')).toEqual([]);
+    // Second run on the same spool: the backlog first, then new readings (one of them an old one, redelivered).
+    const up = await pipeline([...readings(51, 60), ...readings(50, 50)], { db, spoolDir: down.spoolDir });
+    expect(await up.run()).toBe(true);
+    const seqs = (await rows(up.http, 'rodent_station')).map((r) => r.seq);
+    expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(up.ingest.stats()).toMatchObject({ accepted: 11, stored: 61, pending: 0 });
+    expect(up.completeness.days('rs-001', '2025-06-01', '2025-06-01')).toEqual([
+      { day: '2025-06-01', received: 60, expected: 60, missing: 0, gaps: 0, epochs: 1 },
+    ]);
   });
 });

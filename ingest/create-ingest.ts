@@ -1,32 +1,41 @@
 /**
- * Wires the pipeline: source → decode → dedupe → toPoint → sink. No sockets of its own: every collaborator is
- * injected (STYLE principles 1, 2), so tests drive it with an in-memory source and a real InfluxDB.
+ * Wires ingest: the acceptance side (admit-reading.ts: decode → dedupe → line protocol → spool) and the storage
+ * side (spool-feeder.ts: spool → InfluxDB sink), with completeness tracked as readings reach InfluxDB. No sockets,
+ * files or timers of its own: spool, sink and stores are injected (STYLE principles 1, 2), so tests drive it with an
+ * in-memory source, a spool in a temporary directory and a real InfluxDB.
  *
  * Per message, exactly one outcome, each counted:
- * - valid and new → written (`stored_total{kind}` once InfluxDB acknowledges it);
+ * - valid and new → `accepted_total` once durable in the spool, `stored_total{kind}` once InfluxDB has it;
  * - valid, already seen → `duplicates_total`, not written again;
  * - refused → `rejected_total{code}`, a dead-letter row, and an error message to the device;
- * - InfluxDB refuses a valid reading (4xx) → `rejected_total{code="STORE_REJECTED"}` and a dead-letter row
- *   (not the device's fault: it is not told);
+ * - InfluxDB refuses a valid reading (4xx) → `rejected_total{code="STORE_REJECTED"}` and a dead-letter row holding
+ *   the line (not the device's fault: it is not told);
  * - no device to tell (bad topic) or a bug → `ignored_total{reason}`.
- * Nothing here throws on a message, and nothing waits on one device: error publishes and writes run detached.
+ *
+ * Call order: `feed()` once (runs until the spool closes); `admit` per message, or `consume(source)`; at shutdown
+ * stop the source, `await settled()`, `await stopFeeding(ms)`, close the spool, await `feed()`'s promise.
  */
-import type { DeviceErrorMessage, Issue } from '../contracts/device-errors.ts';
+import type { DeviceErrorMessage } from '../contracts/device-errors.ts';
 import type { DeviceDirectory } from '../contracts/registry.ts';
-import { InfluxWriteError } from '../platform/influx-http.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { DeadLetterCode, DeadLetterStore } from './dead-letters.ts';
-import { decodeTelemetry, type IngestLimits } from './decode-telemetry.ts';
+import { createAdmitter, deadLetter, type Admission } from './admit-reading.ts';
+import type { CompletenessTracker } from './completeness-store.ts';
+import type { DeadLetterStore } from './dead-letters.ts';
+import type { IngestLimits } from './decode-telemetry.ts';
 import { createSeqDeduper, type SeqDeduper } from './dedupe.ts';
 import type { IncomingMessage } from './incoming-message.ts';
 import type { InfluxSink } from './influx-sink.ts';
 import type { IngestMetrics } from './metrics.ts';
-import { toLineProtocol } from './to-point.ts';
+import { createSpoolFeeder } from './spool-feeder.ts';
+import type { Spool } from './spool/spool.ts';
+import { deviceTopic } from '../contracts/topics.ts';
 import { createWarnLimiter } from './warn-limiter.ts';
 
+export type { Admission } from './admit-reading.ts';
+
 export interface IngestDeps {
-  source: AsyncIterable<IncomingMessage>;
   directory: DeviceDirectory;
+  spool: Spool;
   sink: InfluxSink;
   deadLetters: DeadLetterStore;
   publishError(deviceId: string, m: DeviceErrorMessage): Promise<void>;
@@ -34,24 +43,40 @@ export interface IngestDeps {
   limits: IngestLimits;
   logger: Logger;
   metrics: IngestMetrics;
+  completeness?: CompletenessTracker;
   /** Default: createSeqDeduper() with its defaults. */
   dedupe?: SeqDeduper;
+  /** Awaited by the feeder before its first write (wait for InfluxDB, create the database). */
+  prepareStore?: (signal: AbortSignal) => Promise<void>;
+  /** Messages `consume` has taken but not yet decided, before it stops taking more; default 10 000. */
+  maxUndecided?: number;
 }
 
 /** Counts since this pipeline was created, for /health. */
 export interface IngestStats {
   received: number;
+  /** durable in the spool */
+  accepted: number;
+  /** in InfluxDB */
   stored: number;
   rejected: number;
   duplicates: number;
   ignored: number;
-  /** points queued or in flight to InfluxDB */
+  /** readings in the spool not yet in InfluxDB */
   pending: number;
 }
 
 export interface Ingest {
-  /** Consumes the source until it ends, then waits until every accepted reading has been written or refused. */
-  run(): Promise<void>;
+  /** Decides one message; see admit-reading.ts for what the promise means. */
+  admit(msg: IncomingMessage): Promise<Admission>;
+  /** Admits every message of a source (calling its `ack` once decided) until it ends, then waits for the last ones. */
+  consume(source: AsyncIterable<IncomingMessage>): Promise<void>;
+  /** Resolves when no admission is outstanding. */
+  settled(): Promise<void>;
+  /** Feeds InfluxDB from the spool until the spool is closed. */
+  feed(): Promise<void>;
+  /** Waits up to `drainMs` for the spool to empty into InfluxDB, then stops feeding; returns whether it emptied. */
+  stopFeeding(drainMs: number): Promise<boolean>;
   stats(): IngestStats;
 }
 
@@ -59,113 +84,77 @@ const WARN_INTERVAL_MS = 60_000;
 const MAX_STORE_ERROR_TEXT = 500;
 
 export function createIngest(deps: IngestDeps): Ingest {
-  const { sink, metrics, logger, deadLetters } = deps;
-  const dedupe = deps.dedupe ?? createSeqDeduper();
+  const { metrics, logger, spool } = deps;
   const warnLimiter = createWarnLimiter({ intervalMs: WARN_INTERVAL_MS, clock: deps.clock });
-  const counts = { received: 0, stored: 0, rejected: 0, duplicates: 0, ignored: 0 };
+  const admitter = createAdmitter({ ...deps, dedupe: deps.dedupe ?? createSeqDeduper(), warnLimiter });
+  const storage = { stored: 0, rejected: 0 };
+  const maxUndecided = Math.max(1, deps.maxUndecided ?? 10_000);
 
-  // Writes settle after the message loop has moved on; run() waits for all of them before returning.
-  let unsettled = 0;
-  let onIdle: (() => void) | undefined;
-  const track = (p: Promise<void>) => {
-    unsettled++;
-    void p.finally(() => {
-      if (--unsettled === 0) onIdle?.();
-    });
-  };
+  let undecided = 0;
+  const idle: (() => void)[] = [];
+  let room: (() => void) | undefined;
 
-  function ignore(reason: 'WRONG_TOPIC' | 'INTERNAL_ERROR'): void {
-    counts.ignored++;
-    metrics.ignored.inc({ reason });
+  function admit(msg: IncomingMessage): Promise<Admission> {
+    undecided++;
+    const decided = admitter.admit(msg);
+    void decided
+      .catch(() => undefined)
+      .finally(() => {
+        undecided--;
+        if (undecided < maxUndecided) {
+          room?.();
+          room = undefined;
+        }
+        if (undecided === 0) for (const resolve of idle.splice(0)) resolve();
+      });
+    return decided;
   }
 
-  function deadLetter(msg: IncomingMessage, deviceId: string, code: DeadLetterCode, message: string, issues: Issue[]): void {
-    try {
-      deadLetters.add({ receivedAtMs: msg.receivedAtMs, deviceId, topic: msg.topic, code, message, issues, payload: msg.payload });
-    } catch (err) {
-      // The drop is still counted; only its evidence is lost.
-      logger.error({ err, deviceId, code }, 'dead-letter store failed');
-    }
-  }
-
-  function reject(msg: IncomingMessage, deviceId: string, rejection: DeviceErrorMessage): void {
-    counts.rejected++;
-    metrics.rejected.inc({ code: rejection.code });
-    deadLetter(msg, deviceId, rejection.code, rejection.message, rejection.issues);
-    const unsent = (err: unknown) => logger.debug({ err, deviceId, code: rejection.code }, 'could not tell the device about a rejection');
-    try {
-      deps.publishError(deviceId, rejection).catch(unsent);
-    } catch (err) {
-      unsent(err);
-    }
-    if (warnLimiter.allow(`${rejection.code}:${deviceId}`)) {
-      const fields = { deviceId, code: rejection.code, seq: rejection.seq, reason: rejection.message };
-      logger.warn(fields, 'reading rejected (same device and code: next warning in a minute at the earliest)');
-    } else {
-      logger.trace({ deviceId, code: rejection.code, seq: rejection.seq }, 'reading rejected');
-    }
-  }
-
-  function storeFailed(msg: IncomingMessage, deviceId: string, err: unknown): void {
-    if (err instanceof InfluxWriteError && err.failure === 'rejected') {
-      counts.rejected++;
+  const feeder = createSpoolFeeder({
+    spool,
+    sink: deps.sink,
+    logger,
+    ...(deps.prepareStore ? { prepare: deps.prepareStore } : {}),
+    onStored(r) {
+      storage.stored++;
+      metrics.stored.inc({ kind: r.kind });
+      deps.completeness?.record(r.deviceId, r.seq, r.tsMs);
+    },
+    onRefused(r, err) {
+      storage.rejected++;
       metrics.rejected.inc({ code: 'STORE_REJECTED' });
-      deadLetter(msg, deviceId, 'STORE_REJECTED', err.message.slice(0, MAX_STORE_ERROR_TEXT), []);
-      if (warnLimiter.allow(`STORE_REJECTED:${deviceId}`)) {
-        logger.error({ deviceId, err: err.message }, 'InfluxDB refused a valid reading; dead-lettered as STORE_REJECTED');
+      deps.completeness?.record(r.deviceId, r.seq, r.tsMs);
+      const msg = { receivedAtMs: deps.clock(), topic: deviceTopic(r.deviceId, 'telemetry'), payload: Buffer.from(r.line) };
+      deadLetter(deps, msg, r.deviceId, 'STORE_REJECTED', err.message.slice(0, MAX_STORE_ERROR_TEXT), []);
+      if (warnLimiter.allow(`STORE_REJECTED:${r.deviceId}`)) {
+        logger.error({ deviceId: r.deviceId, err: err.message }, 'InfluxDB refused a valid reading; dead-lettered as STORE_REJECTED');
       }
-      return;
-    }
-    ignore('INTERNAL_ERROR');
-    logger.error({ err, deviceId }, 'reading lost: the sink failed unexpectedly');
-  }
-
-  function handle(msg: IncomingMessage): void {
-    const decoded = decodeTelemetry(msg, { directory: deps.directory, nowMs: deps.clock(), limits: deps.limits });
-    if (!decoded.ok) {
-      if ('ignored' in decoded) {
-        ignore(decoded.ignored);
-        logger.debug({ topic: decoded.topic, reason: decoded.ignored }, 'message ignored');
-        return;
-      }
-      reject(msg, decoded.deviceId, decoded.rejection);
-      return;
-    }
-    const { reading, device, tsMs } = decoded;
-    if (dedupe.seen(device.id, reading.seq, tsMs)) {
-      counts.duplicates++;
-      metrics.duplicates.inc();
-      logger.trace({ deviceId: device.id, seq: reading.seq }, 'duplicate reading');
-      return;
-    }
-    const line = toLineProtocol(reading, device, tsMs);
-    logger.trace({ deviceId: device.id, seq: reading.seq }, 'reading accepted');
-    track(
-      sink.write(line).then(
-        () => {
-          counts.stored++;
-          metrics.stored.inc({ kind: reading.kind });
-        },
-        (err: unknown) => storeFailed(msg, device.id, err),
-      ),
-    );
-  }
+    },
+    ...(deps.completeness ? { beforeRelease: () => deps.completeness?.flush() } : {}),
+  });
 
   return {
-    async run() {
-      for await (const msg of deps.source) {
-        counts.received++;
-        metrics.received.inc();
-        try {
-          handle(msg);
-        } catch (err) {
-          ignore('INTERNAL_ERROR');
-          logger.error({ err, topic: msg.topic }, 'message lost: unexpected error in the pipeline');
-        }
+    admit,
+    async consume(source) {
+      for await (const msg of source) {
+        admit(msg).then(
+          () => msg.ack?.(),
+          (err: unknown) => logger.debug({ err, topic: msg.topic }, 'not acknowledged: the spool could not take it'),
+        );
+        if (undecided >= maxUndecided) await new Promise<void>((resolve) => (room = resolve));
       }
-      await sink.flush();
-      if (unsettled > 0) await new Promise<void>((resolve) => (onIdle = resolve));
+      await this.settled();
     },
-    stats: () => ({ ...counts, pending: sink.pending() }),
+    settled: () => (undecided === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve))),
+    feed: () => feeder.run(),
+    async stopFeeding(drainMs) {
+      const drained = await feeder.drain(drainMs);
+      feeder.stop();
+      return drained;
+    },
+    stats() {
+      const a = admitter.counts();
+      return { ...a, stored: storage.stored, rejected: a.rejected + storage.rejected, pending: spool.stats().records };
+    },
   };
 }

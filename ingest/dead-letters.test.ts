@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../platform/sqlite.ts';
-import { MAX_STORED_PAYLOAD_BYTES, createDeadLetterStore, type NewDeadLetter } from './dead-letters.ts';
+import { MAX_STORED_PAYLOAD_BYTES, TOO_LARGE_KEPT_BYTES, createDeadLetterStore, type NewDeadLetter } from './dead-letters.ts';
 
 const entry = (over: Partial<NewDeadLetter> = {}): NewDeadLetter => ({
   receivedAtMs: Date.parse('2025-06-01T00:00:00Z'),
@@ -54,10 +54,13 @@ describe('createDeadLetterStore', () => {
 
   it('truncates a huge payload but records its size', () => {
     const store = createDeadLetterStore(openDatabase(':memory:'), { limit: 10 });
-    store.add(entry({ code: 'TOO_LARGE', payload: Buffer.alloc(MAX_STORED_PAYLOAD_BYTES + 100, 0x61) }));
-    const [row] = store.list();
-    expect(Buffer.from(row!.payload, 'base64').byteLength).toBe(MAX_STORED_PAYLOAD_BYTES);
-    expect(row!.payloadBytes).toBe(MAX_STORED_PAYLOAD_BYTES + 100);
+    store.add(entry({ code: 'SCHEMA_INVALID', payload: Buffer.alloc(MAX_STORED_PAYLOAD_BYTES + 100, 0x61) }));
+    store.add(entry({ code: 'TOO_LARGE', payload: Buffer.alloc(9000, 0x61) }));
+    const [tooLarge, huge] = store.list();
+    expect(Buffer.from(huge!.payload, 'base64').byteLength).toBe(MAX_STORED_PAYLOAD_BYTES);
+    expect(huge!.payloadBytes).toBe(MAX_STORED_PAYLOAD_BYTES + 100);
+    expect(Buffer.from(tooLarge!.payload, 'base64').byteLength).toBe(TOO_LARGE_KEPT_BYTES); // size is all it shows
+    expect(tooLarge!.payloadBytes).toBe(9000);
   });
 
   it('reopens an existing table (created once, IF NOT EXISTS)', () => {

@@ -12,6 +12,12 @@ export type DeadLetterCode = RejectionCode | 'STORE_REJECTED';
 
 /** Raw payloads above this are stored truncated (the configured MAX_PAYLOAD_BYTES is far below it). */
 export const MAX_STORED_PAYLOAD_BYTES = 64 * 1024;
+/**
+ * Of a TOO_LARGE payload only the first bytes are kept (its size is in `payloadBytes`): past the limit the bytes are
+ * evidence of nothing but their size, and storing them all would turn a flood of oversized messages into disk
+ * traffic that slows every spool fdatasync (issue 6).
+ */
+export const TOO_LARGE_KEPT_BYTES = 1024;
 
 export interface DeadLetter {
   id: number;
@@ -23,7 +29,7 @@ export interface DeadLetter {
   code: DeadLetterCode;
   message: string;
   issues: Issue[];
-  /** base64 of the raw bytes, truncated to MAX_STORED_PAYLOAD_BYTES */
+  /** base64 of the raw bytes, truncated to MAX_STORED_PAYLOAD_BYTES (TOO_LARGE: TOO_LARGE_KEPT_BYTES) */
   payload: string;
   /** size of the original payload in bytes (more than the stored bytes when truncated) */
   payloadBytes: number;
@@ -51,6 +57,8 @@ export interface DeadLetterQuery {
 
 export interface DeadLetterStore {
   add(entry: NewDeadLetter): void;
+  /** Several rows in one transaction (one commit instead of one per row: a flood of refusals stays cheap). */
+  addMany(entries: readonly NewDeadLetter[]): void;
   list(q?: DeadLetterQuery): DeadLetter[];
   count(): number;
 }
@@ -95,20 +103,29 @@ export function createDeadLetterStore(db: DatabaseSync, opts: { limit: number })
   );
   const countRows = db.prepare('SELECT COUNT(*) AS n FROM ingest_dead_letters');
 
+  const insertOne = (entry: NewDeadLetter) =>
+    insert.run(
+      new Date(entry.receivedAtMs).toISOString(),
+      entry.deviceId,
+      entry.topic,
+      entry.code,
+      entry.message,
+      JSON.stringify(entry.issues),
+      entry.payload.subarray(0, entry.code === 'TOO_LARGE' ? TOO_LARGE_KEPT_BYTES : MAX_STORED_PAYLOAD_BYTES),
+      entry.payload.byteLength,
+    );
+
   return {
     add(entry) {
-      const stored = entry.payload.subarray(0, MAX_STORED_PAYLOAD_BYTES);
       transaction(db, () => {
-        insert.run(
-          new Date(entry.receivedAtMs).toISOString(),
-          entry.deviceId,
-          entry.topic,
-          entry.code,
-          entry.message,
-          JSON.stringify(entry.issues),
-          stored,
-          entry.payload.byteLength,
-        );
+        insertOne(entry);
+        trim.run(limit);
+      });
+    },
+    addMany(entries) {
+      if (entries.length === 0) return;
+      transaction(db, () => {
+        for (const entry of entries.slice(-limit)) insertOne(entry);
         trim.run(limit);
       });
     },

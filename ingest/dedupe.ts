@@ -15,6 +15,8 @@
 export interface SeqDeduper {
   /** True when this (device, seq, ts) was seen recently; otherwise records it and returns false. */
   seen(deviceId: string, seq: number, tsMs: number): boolean;
+  /** Forgets one (device, seq, ts), e.g. when it could not be stored after all: its redelivery must count as new. */
+  forget(deviceId: string, seq: number, tsMs: number): void;
   /** Devices currently remembered (for tests and /health). */
   size(): number;
 }
@@ -59,6 +61,13 @@ export function createSeqDeduper(opts: SeqDeduperOptions = {}): SeqDeduper {
       ring.next = (ring.next + 1) % window;
       ring.filled = Math.min(ring.filled + 1, window);
       return false;
+    },
+    forget(deviceId, seq, tsMs) {
+      const ring = rings.get(deviceId);
+      if (ring === undefined) return;
+      for (let i = 0; i < ring.filled; i++) {
+        if (ring.seqs[i] === seq && ring.times[i] === tsMs) ring.seqs[i] = Number.NaN; // NaN never equals a seq
+      }
     },
     size: () => rings.size,
   };

@@ -4,8 +4,9 @@
  * capped, jittered backoff; each retry is counted, none is a drop (STYLE principle 8).
  *
  * Call order: `write` any number of times → `flush` whenever all queued lines must be in InfluxDB → `close`
- * once, last (it flushes; writes after it are refused). Nothing is spooled to disk yet: lines live in memory
- * until acknowledged, so `close` during an outage waits until InfluxDB is back.
+ * once, last (it flushes; writes after it are refused) — or `abandon` instead of `close` when the lines are safe
+ * elsewhere. Lines live in memory until acknowledged; ingest feeds this sink from its disk spool
+ * (spool-feeder.ts), so on shutdown during an outage it abandons the lines in memory rather than wait.
  *
  * One batch is in flight at a time, which keeps lines in order. A batch goes out when `batchSize` lines are
  * queued or `flushIntervalMs` after the first line arrived in an empty timer window, whichever comes first.
@@ -19,7 +20,8 @@
  */
 import { InfluxWriteError, type InfluxHttp } from '../platform/influx-http.ts';
 import type { Logger } from '../platform/logger.ts';
-import { backoffDelayMs, sleep, type BackoffPolicy } from './backoff.ts';
+import { setTimeout as sleepUnless } from 'node:timers/promises';
+import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import type { IngestMetrics } from './metrics.ts';
 
 export interface InfluxSink {
@@ -31,6 +33,15 @@ export interface InfluxSink {
   close(): Promise<void>;
   /** Lines queued or in flight. */
   pending(): number;
+  /**
+   * Gives up on every queued and in-flight line: their promises reject with SinkAbandonedError and retries stop.
+   * Only for lines kept safe elsewhere (the spool replays them); writes after it are refused.
+   */
+  abandon(): void;
+}
+
+export class SinkAbandonedError extends Error {
+  override name = 'SinkAbandonedError';
 }
 
 export interface InfluxSinkOptions {
@@ -68,6 +79,8 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
   let pumping: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  let abandoned = false;
+  const abandonment = new AbortController();
 
   const pendingCount = () => queue.length + inFlight.length;
   const updateGauge = () => metrics.pendingPoints.set(pendingCount());
@@ -103,14 +116,16 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
   async function send(batch: Entry[]): Promise<void> {
     const startedAt = performance.now();
     const body = batch.map((e) => e.line).join('\n');
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; !abandoned; attempt++) {
       try {
         await http.write(body);
+        if (abandoned) return;
         metrics.batchLatency.observe((performance.now() - startedAt) / 1000);
         if (attempt > 0) logger.info({ retries: attempt, lines: batch.length }, 'InfluxDB write recovered');
         for (const e of batch) e.resolve();
         return;
       } catch (err) {
+        if (abandoned) return;
         if (err instanceof InfluxWriteError && err.failure === 'rejected' && !isAuthFailure(err)) {
           await isolateRejected(batch, err);
           return;
@@ -122,7 +137,7 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
           if (auth) logger.error(fields, 'InfluxDB refused the credentials; holding points and retrying');
           else logger.warn(fields, 'InfluxDB write failed; holding points and retrying');
         }
-        await sleep(backoffDelayMs(attempt, retry));
+        await sleepUnless(backoffDelayMs(attempt, retry), undefined, { signal: abandonment.signal }).catch(() => undefined);
       }
     }
   }
@@ -174,5 +189,15 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
       timer = undefined;
     },
     pending: pendingCount,
+    abandon() {
+      if (abandoned) return;
+      abandoned = closed = true;
+      abandonment.abort();
+      clearTimeout(timer);
+      timer = undefined;
+      const err = new SinkAbandonedError('influx sink abandoned; the lines stay in the spool');
+      for (const e of [...inFlight, ...queue.splice(0)]) e.reject(err);
+      updateGauge();
+    },
   };
 }

@@ -1,7 +1,9 @@
 /**
- * Ingest alone: `node ingest/main.ts`. Consumes telemetry from the broker at MQTT_URL (default this host's
- * MQTT_PORT) as `svc:ingest` with MQTT_SERVICE_PASSWORD, looks devices up in the registry in DATA_DIR, and writes to
- * INFLUX_URL (required here: only `npm start` launches a local influxd).
+ * Ingest alone: `node ingest/main.ts`, the scale-out shape (INGEST_MODE=mqtt, docs/durability.md). Consumes telemetry
+ * from the broker at MQTT_URL (default this host's MQTT_PORT) as `svc:ingest` with MQTT_SERVICE_PASSWORD, looks
+ * devices up in the registry in DATA_DIR, spools accepted readings in DATA_DIR/spool (one DATA_DIR per worker) and
+ * writes to INFLUX_URL (required here: only `npm start` launches a local influxd). In embedded mode ingest runs
+ * inside the broker process instead (broker/main.ts, npm start).
  */
 import { join, resolve } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
@@ -12,12 +14,14 @@ import { openRegistry } from '../registry/registry.ts';
 import { startIngest } from './start-ingest.ts';
 
 await runService('ingest', async (config, logger) => {
+  if (config.INGEST_MODE !== 'mqtt') {
+    throw new Error('INGEST_MODE: ingest/main.ts consumes from a broker; set INGEST_MODE=mqtt (embedded ingest runs inside broker/main.ts)');
+  }
   const servicePassword = requireServicePassword(config);
   if (!config.INFLUX_URL) throw new Error('INFLUX_URL: required when ingest runs on its own');
   const db = openDatabase(join(resolve(config.DATA_DIR), 'vectorwatch.db'));
   const ingest = await startIngest({
-    mqttUrl: config.MQTT_URL ?? `mqtt://127.0.0.1:${config.MQTT_PORT}`,
-    servicePassword,
+    mqtt: { url: config.MQTT_URL ?? `mqtt://127.0.0.1:${config.MQTT_PORT}`, servicePassword },
     influx: createInfluxHttp({ url: config.INFLUX_URL, db: config.INFLUX_DB, token: config.INFLUX_TOKEN }),
     directory: openRegistry(db),
     db,

@@ -52,7 +52,7 @@ describe('createMqttSource (real aedes over TCP)', () => {
     await d.publishAsync('devices/rs-001/telemetry', Buffer.from([0xff, 0x01]), { qos: 1 });
     await d.publishAsync('devices/mt-002/telemetry', '{"v":1}', { qos: 1 });
     await waitFor(() => s.received.length === 2, 5000, 'two messages');
-    expect(s.received[0]).toEqual({ topic: 'devices/rs-001/telemetry', payload: Buffer.from([0xff, 0x01]), receivedAtMs: 1234 });
+    expect(s.received[0]).toEqual({ topic: 'devices/rs-001/telemetry', payload: Buffer.from([0xff, 0x01]), receivedAtMs: 1234, ack: expect.any(Function) });
     expect(s.received[1]?.topic).toBe('devices/mt-002/telemetry');
   });
 
@@ -119,5 +119,42 @@ describe('createMqttSource (real aedes over TCP)', () => {
     await s.close();
     expect(await done).toBe('ended');
     expect(s.connected()).toBe(false);
+  });
+
+  it('holds each PUBACK until the message is acknowledged, in arrival order; unacknowledged ones come again after a reconnect', async () => {
+    const b = await broker();
+    const pubacks: string[] = [];
+    b.aedes.on('ack', (packet, client) => {
+      if (client?.id === 'svc:ingest' && packet && 'payload' in packet) pubacks.push(String(packet.payload));
+    });
+    let ingestConnection: { destroy(): void } | undefined;
+    b.aedes.on('client', (c) => {
+      if (c.id === 'svc:ingest') ingestConnection = c.conn;
+    });
+    const ready = subscribed(b.aedes, 'devices/+/telemetry');
+    const s = source(b.url);
+    await ready;
+    const d = await device(b.url);
+    for (const n of ['m1', 'm2', 'm3']) await d.publishAsync('devices/rs-001/telemetry', n, { qos: 1 });
+    await waitFor(() => s.received.length === 3, 5000, 'three messages');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pubacks).toEqual([]); // received and handed on, but not acknowledged
+
+    s.received[1]?.ack?.();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pubacks).toEqual([]); // m2 waits for m1 [MQTT-4.6.0-2]
+    s.received[0]?.ack?.();
+    await waitFor(() => pubacks.length === 2, 5000, 'two PUBACKs');
+    expect(pubacks).toEqual(['m1', 'm2']);
+
+    // m3 was never acknowledged: after the connection drops, the broker delivers it again, and nothing else.
+    const firstCopy = s.received[2]!;
+    ingestConnection?.destroy();
+    await waitFor(() => s.received.length === 4, 5000, 'redelivery');
+    firstCopy.ack?.(); // too late: its PUBACK belongs to the dead connection and is not sent
+    expect(s.received[3]?.payload.toString()).toBe('m3');
+    s.received[3]?.ack?.();
+    await waitFor(() => pubacks.length === 3, 5000, 'third PUBACK');
+    expect(pubacks).toEqual(['m1', 'm2', 'm3']);
   });
 });

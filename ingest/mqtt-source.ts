@@ -9,10 +9,11 @@
  *   broker still holds it.
  * - Reconnects use capped exponential backoff with jitter (mqtt.js's own reconnect has a fixed period). Its
  *   message stores are carried across reconnects so unacknowledged error publishes are resent.
- * - PUBACK: mqtt.js sends it after `handleMessage`'s callback, one message at a time. The callback fires as soon
- *   as the message is buffered here, unless the consumer is `highWaterMark` messages behind; it never waits for
- *   InfluxDB (that would serialise everything behind a round trip). So for now a reading is acknowledged on
- *   receipt and lives in memory until the sink writes it (docs/ingest.md).
+ * - PUBACK only once ingest has decided the message (durable in the spool, or refused): `ack-gate.ts`. mqtt.js
+ *   handles one incoming PUBLISH at a time and sends its PUBACK from `handleMessage`'s callback
+ *   (node_modules/mqtt/build/lib/handlers/publish.js); waiting there for a disk write would serialise every
+ *   message behind one fdatasync. So `handleMessage` calls back at once (unless the consumer is `highWaterMark`
+ *   messages behind) and the gate holds the PUBACK itself back until the message's `ack()`.
  */
 import { connect, type IConnackPacket, type MqttClient } from 'mqtt';
 import type { DeviceErrorMessage } from '../contracts/device-errors.ts';
@@ -21,6 +22,7 @@ import type { Logger } from '../platform/logger.ts';
 import { createAsyncChannel } from './async-channel.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import type { IncomingMessage } from './incoming-message.ts';
+import { gatePubacks } from './ack-gate.ts';
 
 export interface MqttSourceOptions {
   url: string;
@@ -81,7 +83,10 @@ export function createMqttSource(opts: MqttSourceOptions): MqttSource {
       }
     });
   });
-  client.on('message', (topic, payload) => channel.push({ topic, payload, receivedAtMs: clock() }));
+  const gate = gatePubacks(client);
+  client.on('message', (topic, payload, packet) => {
+    channel.push({ topic, payload, receivedAtMs: clock(), ack: gate.hold(packet) });
+  });
   client.handleMessage = (_packet, callback) => {
     void channel.room().then(() => callback());
   };

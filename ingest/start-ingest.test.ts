@@ -63,7 +63,8 @@ describe('startIngest (real aedes, real influxd)', () => {
     const registry = new Registry();
     const db = openDatabase(':memory:');
     const directory = directoryOf(...Object.values(DEVICES));
-    const deps = { mqttUrl: broker.url, servicePassword: SERVICE_PASSWORD, influx, directory, db, config, logger: silentLogger, registry };
+    const mqtt = { url: broker.url, servicePassword: SERVICE_PASSWORD };
+    const deps = { mqtt, spoolDir: join(dataDir, 'spool'), influx, directory, db, config, logger: silentLogger, registry };
     const errors: { code: string; seq: number | null }[] = [];
     device.on('message', (_t, p) => errors.push(JSON.parse(p.toString()) as { code: string; seq: number | null }));
 
@@ -81,7 +82,8 @@ describe('startIngest (real aedes, real influxd)', () => {
     expect(await storedCount()).toBe(1);
     expect(errors).toEqual([expect.objectContaining({ code: 'INVALID_JSON', seq: null })]);
     expect(first.deadLetters.list().map((d) => d.code)).toEqual(['INVALID_JSON']);
-    expect(first.stats()).toEqual({ received: 3, stored: 1, rejected: 1, duplicates: 1, ignored: 0, pending: 0 });
+    expect(first.stats()).toEqual({ received: 3, accepted: 1, stored: 1, rejected: 1, duplicates: 1, ignored: 0, pending: 0 });
+    expect(first.health()).toMatchObject({ status: 'up', mode: 'mqtt', spool: { records: 0, full: false } });
 
     // Stopped: the broker keeps the session and queues what devices publish meanwhile.
     await first.close();

@@ -1,56 +1,92 @@
 /**
- * Convenience for composition roots (stack/start-stack.ts, a future ingest/main.ts): builds the real sink,
- * dead-letter store and MQTT source around createIngest and starts consuming. Returns a handle whose `close`
- * stops consuming, flushes the sink and disconnects (the broker keeps the session: readings published while
- * ingest is stopped are delivered when it starts again).
+ * Convenience for composition roots (stack/start-stack.ts, ingest/main.ts): opens the spool in DATA_DIR/spool,
+ * builds the InfluxDB sink, dead-letter and completeness stores around createIngest and starts feeding InfluxDB.
+ *
+ * Two modes (INGEST_MODE, docs/durability.md):
+ * - `embedded`: no MQTT client; the broker in this process calls `admit` from its telemetry hook and acknowledges
+ *   the device after it resolves. `publishError` publishes through that broker.
+ * - `mqtt`: consumes `devices/+/telemetry` from the broker at `mqtt.url` as `svc:ingest` with a persistent session,
+ *   and releases each PUBACK once `admit` has decided the message.
+ * Either way InfluxDB may be down at start: readings wait in the spool.
  */
+import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../contracts/config.ts';
+import type { DeviceErrorMessage } from '../contracts/device-errors.ts';
 import type { DeviceDirectory } from '../contracts/registry.ts';
 import type { InfluxHttp } from '../platform/influx-http.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { DatabaseSync } from '../platform/sqlite.ts';
-import { backoffDelayMs, sleep } from './backoff.ts';
-import { createIngest, type IngestStats } from './create-ingest.ts';
+import { backoffDelayMs } from './backoff.ts';
+import { createCompletenessReader, createCompletenessTracker, type CompletenessReader } from './completeness-store.ts';
+import { createIngest, type Admission, type IngestStats } from './create-ingest.ts';
 import { createDeadLetterStore, type DeadLetterStore } from './dead-letters.ts';
+import type { IncomingMessage } from './incoming-message.ts';
 import { createInfluxSink } from './influx-sink.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
-import { createMqttSource } from './mqtt-source.ts';
+import { createMqttSource, type MqttSource } from './mqtt-source.ts';
+import { openSpool, type SpoolStats } from './spool/spool.ts';
 
 /** Broker principal (username and clientId) of the ingest service; the broker's ACL knows it by this name. */
 export const INGEST_PRINCIPAL = 'svc:ingest';
 
+/** How long a graceful stop keeps feeding InfluxDB before leaving the rest in the spool for the next start. */
+const DEFAULT_DRAIN_MS = 5_000;
+/** How long a graceful stop in mqtt mode waits for undecided messages before disconnecting. */
+const SETTLE_MS = 2_000;
+
 export interface StartIngestConfig {
-  mqttUrl: string;
-  servicePassword: string;
   influx: InfluxHttp;
   directory: DeviceDirectory;
   db: DatabaseSync;
   config: Config;
   logger: Logger;
   registry: Registry;
+  /** mqtt mode: the broker to consume from. Omit for embedded mode. */
+  mqtt?: { url: string; servicePassword: string };
+  /** Embedded mode: how a refusal reaches the device (the in-process broker publishes it). */
+  publishError?: (deviceId: string, m: DeviceErrorMessage) => Promise<void>;
+  /** Default DATA_DIR/spool. */
+  spoolDir?: string;
   /** Default Date.now. */
   clock?: () => number;
 }
 
+export interface IngestHealth {
+  status: 'up' | 'degraded' | 'down';
+  reason?: 'spool_full' | 'spool_failed' | 'broker_disconnected';
+  mode: 'embedded' | 'mqtt';
+  spool: SpoolStats;
+  [detail: string]: unknown;
+}
+
 export interface RunningIngest {
+  mode: 'embedded' | 'mqtt';
   deadLetters: DeadLetterStore;
+  completeness: CompletenessReader;
   metrics: IngestMetrics;
+  /** Embedded mode's entry point; see admit-reading.ts for what the promise means. */
+  admit(msg: IncomingMessage): Promise<Admission>;
   stats(): IngestStats;
-  /** True while the MQTT session is up. */
+  health(): IngestHealth;
+  /** mqtt mode: the MQTT session is up. Embedded: always true. */
   connected(): boolean;
-  /** Stops consuming, flushes the sink (waits while InfluxDB is away), disconnects. Call once. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets undecided messages settle, feeds InfluxDB for up to `drainMs` (default 5 s), then closes
+   * the spool: what InfluxDB has not taken yet stays on disk for the next start. Call once.
+   */
+  close(opts?: { drainMs?: number }): Promise<void>;
 }
 
 /**
  * Waits until InfluxDB answers /ping, then runs `CREATE DATABASE` (idempotent in 1.x). A refusal is logged and
  * tolerated: InfluxDB 2.x/3.x serve the v1 API through a DBRP mapping the operator creates instead.
  */
-async function ensureDatabase(influx: InfluxHttp, logger: Logger): Promise<void> {
+async function ensureDatabase(influx: InfluxHttp, logger: Logger, signal: AbortSignal): Promise<void> {
   for (let attempt = 0; !(await influx.ping(2000)); attempt++) {
-    if (attempt % 10 === 0) logger.warn({ url: influx.target.url, attempt }, 'InfluxDB not reachable yet; waiting');
-    await sleep(backoffDelayMs(attempt, { initialMs: 200, maxMs: 5000 }));
+    if (signal.aborted) return;
+    if (attempt % 10 === 0) logger.warn({ url: influx.target.url, attempt }, 'InfluxDB not reachable yet; readings wait in the spool');
+    await new Promise((r) => setTimeout(r, backoffDelayMs(attempt, { initialMs: 200, maxMs: 5000 })));
   }
   const name = influx.target.db.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   try {
@@ -63,10 +99,25 @@ async function ensureDatabase(influx: InfluxHttp, logger: Logger): Promise<void>
 export async function startIngest(cfg: StartIngestConfig): Promise<RunningIngest> {
   const { config, logger } = cfg;
   const clock = cfg.clock ?? Date.now;
+  const mode = cfg.mqtt ? 'mqtt' : 'embedded';
   const metrics = createIngestMetrics(cfg.registry);
-  await ensureDatabase(cfg.influx, logger);
+  const spool = await openSpool({
+    dir: cfg.spoolDir ?? join(resolve(config.DATA_DIR), 'spool'),
+    maxBytes: config.SPOOL_MAX_BYTES,
+    segmentBytes: config.SPOOL_SEGMENT_BYTES,
+    logger,
+    onCommit: (seconds) => metrics.spoolCommitSeconds.observe(seconds),
+  });
+  metrics.bindSpool(spool.stats);
 
   const deadLetters = createDeadLetterStore(cfg.db, { limit: config.DEAD_LETTER_LIMIT });
+  const completeness = createCompletenessTracker(cfg.db, {
+    timeZone: config.TIME_ZONE,
+    onGaps: (opened, filled) => {
+      if (opened > 0) metrics.seqGaps.inc(opened);
+      if (filled > 0) metrics.seqGapsFilled.inc(filled);
+    },
+  });
   const sink = createInfluxSink({
     http: cfg.influx,
     batchSize: config.INGEST_BATCH_SIZE,
@@ -74,20 +125,24 @@ export async function startIngest(cfg: StartIngestConfig): Promise<RunningIngest
     logger,
     metrics,
   });
-  const source = createMqttSource({
-    url: cfg.mqttUrl,
-    username: INGEST_PRINCIPAL,
-    password: cfg.servicePassword,
-    clientId: INGEST_PRINCIPAL,
-    logger,
-    clock,
-  });
+  let source: MqttSource | undefined;
+  if (cfg.mqtt) {
+    source = createMqttSource({
+      url: cfg.mqtt.url,
+      username: INGEST_PRINCIPAL,
+      password: cfg.mqtt.servicePassword,
+      clientId: INGEST_PRINCIPAL,
+      logger,
+      clock,
+    });
+  }
+  const publishError = source?.publishError ?? cfg.publishError ?? (() => Promise.reject(new Error('no way to reach devices')));
   const ingest = createIngest({
-    source: source.messages,
     directory: cfg.directory,
+    spool,
     sink,
     deadLetters,
-    publishError: source.publishError,
+    publishError,
     clock,
     limits: {
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
@@ -96,22 +151,52 @@ export async function startIngest(cfg: StartIngestConfig): Promise<RunningIngest
     },
     logger,
     metrics,
+    completeness,
+    prepareStore: (signal) => ensureDatabase(cfg.influx, logger, signal),
   });
-  const running = ingest.run().catch((err: unknown) => {
-    logger.error({ err }, 'ingest pipeline stopped unexpectedly');
-  });
-  logger.info({ mqttUrl: cfg.mqttUrl, db: cfg.influx.target.db }, 'ingest started');
+  const feeding = ingest.feed().catch((err: unknown) => logger.error({ err }, 'feeding InfluxDB from the spool stopped unexpectedly'));
+  const consuming = source
+    ? ingest.consume(source.messages).catch((err: unknown) => logger.error({ err }, 'ingest stopped consuming unexpectedly'))
+    : Promise.resolve();
+  logger.info({ mode, mqttUrl: cfg.mqtt?.url, db: cfg.influx.target.db, spool: spool.stats() }, 'ingest started');
 
+  let closing: Promise<void> | undefined;
   return {
+    mode,
     deadLetters,
+    completeness: createCompletenessReader(cfg.db),
     metrics,
+    admit: (msg) => ingest.admit(msg),
     stats: ingest.stats,
-    connected: source.connected,
-    async close() {
-      await source.close();
-      await running;
-      await sink.close();
-      logger.info(ingest.stats(), 'ingest stopped');
+    health() {
+      const s = spool.stats();
+      const base = { mode, spool: s, ...ingest.stats() } as const;
+      if (s.failed) return { status: 'down', reason: 'spool_failed', ...base };
+      if (source && !source.connected()) return { status: 'down', reason: 'broker_disconnected', ...base };
+      if (s.full) return { status: 'degraded', reason: 'spool_full', ...base };
+      return { status: 'up', ...base };
+    },
+    connected: () => source?.connected() ?? true,
+    close(opts = {}) {
+      closing ??= (async () => {
+        if (source) {
+          // Still connected: PUBACKs of messages decided meanwhile can go out. The rest is redelivered later.
+          await Promise.race([ingest.settled(), new Promise((r) => setTimeout(r, SETTLE_MS))]);
+          await source.close();
+          await consuming;
+        } else {
+          await ingest.settled();
+        }
+        const drained = await ingest.stopFeeding(opts.drainMs ?? DEFAULT_DRAIN_MS);
+        await spool.close();
+        await feeding;
+        completeness.flush();
+        metrics.bindSpool(undefined);
+        const stats = ingest.stats();
+        if (drained) logger.info(stats, 'ingest stopped; everything accepted is in InfluxDB');
+        else logger.warn(stats, 'ingest stopped; readings not yet in InfluxDB stay in the spool for the next start');
+      })();
+      return closing;
     },
   };
 }

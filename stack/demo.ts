@@ -5,6 +5,7 @@
 import type { Logger } from '../platform/logger.ts';
 import type { DeviceCredential } from '../contracts/registry.ts';
 import { loadDemoReference } from '../registry/seed.ts';
+import { seedDemoPeople, type DemoLogin } from '../registry/demo-people.ts';
 import { planFleet } from '../devices-sim/fleet.ts';
 import { provisionFleet } from '../devices-sim/provision.ts';
 import { runFleet } from '../devices-sim/run-fleet.ts';
@@ -15,6 +16,8 @@ export const TRY_DEVICE = { id: 'try-bin-001', kind: 'bin_sensor', siteId: 'yx-m
 export interface Demo {
   fleetSize: number;
   tryDevice: DeviceCredential | undefined;
+  /** People to log in to the live page with, passwords generated for this run. */
+  people: DemoLogin[];
   stop(): Promise<void>;
 }
 
@@ -38,11 +41,12 @@ async function registerTryDevice(stack: Stack): Promise<DeviceCredential> {
 
 export async function startDemo(stack: Stack, logger: Logger): Promise<Demo> {
   const devices = stack.config.SIM_DEVICES;
-  if (devices === 0) return { fleetSize: 0, tryDevice: undefined, stop: async () => {} };
+  if (devices === 0) return { fleetSize: 0, tryDevice: undefined, people: [], stop: async () => {} };
 
   const registrations = planFleet(loadDemoReference(), { devices, seed: stack.config.SIM_SEED });
   const provisioned = await provisionFleet({ apiUrl: stack.httpUrl, adminToken: stack.adminToken, registrations });
   const tryDevice = await registerTryDevice(stack);
+  const people = await seedDemoPeople(stack.users, loadDemoReference(), Date.now());
   const fleet = await runFleet({
     url: stack.mqttUrl,
     devices: provisioned,
@@ -69,6 +73,7 @@ export async function startDemo(stack: Stack, logger: Logger): Promise<Demo> {
   return {
     fleetSize: provisioned.length,
     tryDevice,
+    people,
     async stop() {
       clearInterval(progress);
       clearInterval(summary);
@@ -86,7 +91,8 @@ export function printBanner(stack: Stack, demo: Demo): void {
     '',
     'VectorWatch is running.',
     `  MQTT broker   mqtt://${config.MQTT_HOST}:${stack.mqttPort}   (devices log in with their id and password)`,
-    `  HTTP API      ${stack.httpUrl}   (/health, /metrics, /contract/v1, /api/…)`,
+    `  Live page     ${stack.httpUrl}/live/   (log in as one of the people below; 中文 by default, EN by the toggle)`,
+    `  HTTP API      ${stack.httpUrl}   (/health, /metrics, /contract/v1, /api/…; OpenAPI at /docs)`,
     `  InfluxDB      ${influx}`,
     `  Admin token   ${stack.adminToken}${stack.adminTokenGenerated ? '   (generated for this run; set ADMIN_TOKEN to fix it)' : ''}`,
   ];
@@ -95,6 +101,11 @@ export function printBanner(stack: Stack, demo: Demo): void {
     lines.push(
       `  Simulator     ${demo.fleetSize} devices in ${ref.districts.length} districts, ${ref.contractors.length} contractors, one reading each every ${config.SIM_INTERVAL_MS / 1000} s`,
     );
+  }
+  if (demo.people.length > 0) {
+    const width = Math.max(...demo.people.map((p) => p.username.length));
+    lines.push('', `People (passwords generated for this run), at ${stack.httpUrl}/live/:`);
+    for (const p of demo.people) lines.push(`  ${p.username.padEnd(width)}  ${p.password}   ${p.role.padEnd(13)} ${p.displayName}`);
   }
   if (demo.tryDevice) {
     const { username, password } = demo.tryDevice;

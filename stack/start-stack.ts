@@ -15,10 +15,25 @@ import { startInfluxd, type LocalInfluxd } from '../platform/influxd.ts';
 import { openRegistry, type Registry } from '../registry/registry.ts';
 import { loadDemoReference } from '../registry/seed.ts';
 import { createBroker, type VectorBroker } from '../broker/create-broker.ts';
-import { listenBroker } from '../broker/listen.ts';
+import { listenMqtt, type MqttListeners } from '../broker/listen-mqtt.ts';
+import { createBrokerLimits } from '../broker/limits/broker-limits.ts';
+import { brokerLimitsFromConfig } from '../broker/limits/limits-config.ts';
 import { startIngest } from '../ingest/start-ingest.ts';
+import { publishFromBroker, type AcceptTelemetry } from '../broker/telemetry-gate.ts';
+import { deviceTopic } from '../contracts/topics.ts';
 import { buildApp } from '../api/build-app.ts';
 import { collectHealth } from '../api/routes/health.ts';
+import { connectLiveFeed, createLiveFeed, type LiveFeed } from '../api/live-feed.ts';
+import { openUserStore, type UserStore } from '../registry/users.ts';
+import { openSessionStore } from '../registry/sessions.ts';
+import { openTokenStore, type TokenStore } from '../registry/tokens.ts';
+import { openAuditLog, type AuditLog } from '../registry/audit.ts';
+import { createAlertStore, type AlertStore } from '../rules/alerts/alert-store.ts';
+import type { AlertManager } from '../rules/alerts/lifecycle.ts';
+import { createRulesService, type RulesService } from '../rules/engine/rules-service.ts';
+import { surveyRoutes } from '../api/routes/surveys.ts';
+import { gradeRoutes } from '../api/routes/grades.ts';
+import { complianceRoutes } from '../api/routes/compliance.ts';
 
 export interface StackOptions {
   config: Config;
@@ -37,11 +52,23 @@ export interface Stack {
   broker: VectorBroker;
   mqttUrl: string;
   mqttPort: number;
+  /** Plain MQTT (loopback unless MQTT_ALLOW_PLAIN=public), and mqtts/wss when a certificate is configured. */
+  mqttListeners: MqttListeners;
   httpUrl: string;
   adminToken: string;
   adminTokenGenerated: boolean;
   servicePassword: string;
   metrics: MetricsRegistry;
+  /** People, API tokens and the audit log (issue 4). */
+  users: UserStore;
+  tokens: TokenStore;
+  audit: AuditLog;
+  /** Alert state and lifecycle; the API acknowledges and resolves through `manager`. */
+  alerts: { store: AlertStore; manager: AlertManager };
+  /** Readings and alert changes fanned out to live pages (svc:api's broker subscription). */
+  liveFeed: LiveFeed;
+  /** Rule packs, surveys, grading, and the rules engine (`rules.stop()` / `rules.start()` restart it alone). */
+  rules: RulesService;
   ingest: Awaited<ReturnType<typeof startIngest>> | undefined;
   /** Stops ingest only (broker keeps its persistent session, so readings queue up). */
   stopIngest(): Promise<void>;
@@ -70,6 +97,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     closers.push(() => db.close());
     const registry = openRegistry(db);
     if (opts.seedDemo) registry.upsertReference(loadDemoReference());
+    const users = openUserStore(db);
+    const sessions = openSessionStore(db);
+    const tokens = openTokenStore(db);
+    const audit = openAuditLog(db);
+    const alertStore = createAlertStore(db);
 
     let localInfluxd: LocalInfluxd | undefined;
     let influxUrl = config.INFLUX_URL;
@@ -87,16 +119,36 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const adminTokenGenerated = config.ADMIN_TOKEN === undefined;
     const adminToken = config.ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
 
-    const broker = await createBroker({ devices: registry, servicePassword, logger: logger.child({ component: 'broker' }), metrics });
-    closers.push(() => broker.close());
-    const listener = await listenBroker(broker, { host: config.MQTT_HOST, port: config.MQTT_PORT });
-    closers.push(() => listener.close());
-    const mqttUrl = `mqtt://127.0.0.1:${listener.port}`;
-
+    const brokerLogger = logger.child({ component: 'broker' });
+    const limits = createBrokerLimits(brokerLimitsFromConfig(config), { logger: brokerLogger, metrics });
+    // INGEST_MODE=embedded: ingest decides each telemetry PUBLISH before the broker acknowledges it (docs/durability.md).
+    const embedded = config.INGEST_MODE === 'embedded';
     let ingest: Stack['ingest'];
+    let ingestStarting: Promise<Stack['ingest']> | undefined;
+    const acceptTelemetry: AcceptTelemetry = async (_deviceId, topic, payload) => {
+      const running = ingest ?? (await ingestStarting);
+      if (!running) throw new Error('ingest is stopped'); // the device keeps the reading and sends it again
+      return (await running.admit({ topic, payload, receivedAtMs: Date.now() })) === 'accepted' ? 'forward' : 'withhold';
+    };
+    const broker = await createBroker({
+      devices: registry, servicePassword, logger: brokerLogger, metrics, limits, ...(embedded ? { acceptTelemetry } : {}),
+    });
+    closers.push(() => broker.close());
+    const mqttListeners = await listenMqtt(broker, config, brokerLogger);
+    closers.push(() => mqttListeners.close());
+    const listener = mqttListeners.plain;
+    const mqttUrl = `mqtt://127.0.0.1:${listener.port}`;
+    // The alert manager and its publishers are shared by the rules engine and the API (rules/engine/rules-service.ts).
+    const rules = await createRulesService({
+      config, db, registry, influx, mqttUrl, servicePassword, alertStore, logger: logger.child({ component: 'rules' }), metrics,
+    });
+    closers.push(() => rules.close());
+    const alertManager = rules.manager;
+
     const ingestDeps = {
-      mqttUrl,
-      servicePassword,
+      ...(embedded
+        ? { publishError: (id: string, m: unknown) => publishFromBroker(broker.aedes, deviceTopic(id, 'errors'), JSON.stringify(m)) }
+        : { mqtt: { url: mqttUrl, servicePassword } }),
       influx,
       directory: registry,
       db,
@@ -105,8 +157,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       registry: metrics,
     };
     const stack: Stack = {
-      config, registry, influx, localInfluxd, broker, mqttUrl, mqttPort: listener.port, httpUrl: '', adminToken,
-      adminTokenGenerated, servicePassword, metrics, ingest: undefined,
+      config, registry, influx, localInfluxd, broker, mqttUrl, mqttPort: listener.port, mqttListeners, httpUrl: '', adminToken,
+      adminTokenGenerated, servicePassword, metrics, users, tokens, audit, alerts: { store: alertStore, manager: alertManager },
+      liveFeed: createLiveFeed({ directory: registry }), rules, ingest: undefined,
       async stopIngest() {
         const running = ingest;
         ingest = undefined;
@@ -115,19 +168,39 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       },
       async startIngest() {
         if (ingest) return;
-        ingest = await startIngest(ingestDeps);
+        ingestStarting = startIngest(ingestDeps);
+        ingest = await ingestStarting.finally(() => (ingestStarting = undefined));
         stack.ingest = ingest;
       },
       close: closeAll,
     };
     await stack.startIngest();
-    closers.push(() => stack.stopIngest());
+    closers.push(async () => {
+      if (embedded) await mqttListeners.close(); // devices first: nothing is accepted while ingest flushes and closes
+      await stack.stopIngest();
+    });
+    await rules.start();
+    closers.push(() => rules.stop());
 
+    const live = connectLiveFeed({ url: mqttUrl, servicePassword, feed: stack.liveFeed, logger });
+    closers.push(() => live.close());
     const app = await buildApp({
       registry,
       adminToken,
       metrics,
       logger,
+      users,
+      sessions,
+      tokens,
+      audit,
+      alerts: stack.alerts,
+      influx,
+      liveFeed: stack.liveFeed,
+      routes: [
+        surveyRoutes({ store: rules.surveys, timeZone: config.TIME_ZONE, onCreated: () => rules.requestEvaluation() }),
+        gradeRoutes({ grading: rules.grading, timeZone: config.TIME_ZONE }),
+        complianceRoutes({ grading: rules.grading, timeZone: config.TIME_ZONE }),
+      ],
       deadLetters: {
         list: (q) => (ingest ?? stack.ingest)?.deadLetters.list(q) ?? [],
         count: () => (ingest ?? stack.ingest)?.deadLetters.count() ?? 0,
@@ -135,7 +208,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       health: () =>
         collectHealth({
           broker: () => ({ status: 'up', clients: broker.connectedClients(), url: mqttUrl }),
-          ingest: () => (ingest ? { status: ingest.connected() ? 'up' : 'down', ...ingest.stats() } : { status: 'down', reason: 'stopped' }),
+          ingest: () => (ingest ? ingest.health() : { status: 'down', reason: 'stopped' }),
           influxdb: async () => ({ status: (await influx.ping()) ? 'up' : 'down', url: influxUrl }),
           registry: () => ({ status: 'up', devices: registry.countDevices() }),
         }),

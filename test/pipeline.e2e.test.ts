@@ -118,23 +118,33 @@ describe('nothing doubled, nothing lost', () => {
     expect(final.map((r) => r.seq)).toEqual([42, 43]);
     expect(stack.ingest?.stats().duplicates).toBeGreaterThanOrEqual(1);
   });
+});
+
+describe('INGEST_MODE=mqtt (ingest as an MQTT subscriber with a persistent session)', () => {
+  let mqttStack: TestStack;
+  beforeAll(async () => {
+    mqttStack = await startTestStack({ INGEST_MODE: 'mqtt' });
+  });
+  afterAll(async () => {
+    await mqttStack?.stop();
+  });
 
   it('100 readings published while ingest is stopped are all stored once it restarts', async () => {
-    const cred = await stack.register({ id: 'e2e-outage-1', kind: 'rodent_station', siteId: 'th-transfer-longdong', placement: 'outdoor' });
-    const device = await stack.connectDevice(cred);
-    await stack.stopIngest();
+    const cred = await mqttStack.register({ id: 'e2e-outage-1', kind: 'rodent_station', siteId: 'th-transfer-longdong', placement: 'outdoor' });
+    const device = await mqttStack.connectDevice(cred);
+    await mqttStack.stopIngest();
     const base = Date.now() - 200_000;
     for (let seq = 1; seq <= 100; seq++) {
       await publish(device, 'devices/e2e-outage-1/telemetry', JSON.stringify(reading('rodent_station', seq, base + seq * 1000)));
     }
-    expect(await stack.rows(`SELECT count(seq) FROM rodent_station WHERE device = 'e2e-outage-1'`)).toEqual([]);
-    await stack.startIngest();
-    const counted = await stack.waitFor(async () => {
-      const r = await stack.rows(`SELECT count(seq) AS n FROM rodent_station WHERE device = 'e2e-outage-1'`);
+    expect(await mqttStack.rows(`SELECT count(seq) FROM rodent_station WHERE device = 'e2e-outage-1'`)).toEqual([]);
+    await mqttStack.startIngest();
+    const counted = await mqttStack.waitFor(async () => {
+      const r = await mqttStack.rows(`SELECT count(seq) AS n FROM rodent_station WHERE device = 'e2e-outage-1'`);
       return r[0]?.n === 100 ? r : null;
     }, { timeoutMs: 10_000 });
     expect(counted?.[0]?.n).toBe(100);
-    const seqs = (await stack.rows(`SELECT seq FROM rodent_station WHERE device = 'e2e-outage-1'`)).map((r) => r.seq);
+    const seqs = (await mqttStack.rows(`SELECT seq FROM rodent_station WHERE device = 'e2e-outage-1'`)).map((r) => r.seq);
     expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
   });
 });

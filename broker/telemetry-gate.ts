@@ -1,0 +1,59 @@
+/**
+ * Embedded ingest's hook into the broker (INGEST_MODE=embedded, docs/durability.md): a device's telemetry PUBLISH is
+ * handed to an injected `accept` function before aedes acknowledges it, so the device's PUBACK means "durable on
+ * disk, or refused with a reason" — with no second MQTT hop in between.
+ *
+ * aedes sends the PUBACK of a QoS 1 PUBLISH only after `authorizePublish` has called back, and delivers the packet
+ * to subscribers after that (node_modules/aedes/lib/handlers/publish.js: authorizePublish, then enqueuePublish).
+ * It reads the next chunk of a client's socket only once every packet of the current one is handled
+ * (lib/client.js `nextBatch`), so waiting here holds back that one device, while hundreds of devices waiting at once
+ * share one spool fdatasync (group commit).
+ *
+ * The broker still parses no payload: it passes the bytes on. `accept` resolves
+ * - `forward`: acknowledge and deliver to subscribers (rules, live view);
+ * - `withhold`: acknowledge but deliver to nobody (ingest refused it and told the device why, or it is a
+ *   duplicate), so subscribers only ever see valid readings, once;
+ * and rejects when the reading could not be made durable: the connection is closed without a PUBACK
+ * (MQTT 3.1.1 has no negative PUBACK [MQTT-3.3.5-2]) and the device sends it again after reconnecting.
+ *
+ * PUBACKs to one device leave in the order its PUBLISHes arrived [MQTT-4.6.0-2], even when a refusal is decided
+ * before an earlier reading's fdatasync.
+ */
+import type { Aedes, Client, PublishPacket } from 'aedes';
+
+export type TelemetryVerdict = 'forward' | 'withhold';
+
+/** Decides one device's telemetry payload; see the module comment for what resolving and rejecting mean. */
+export type AcceptTelemetry = (deviceId: string, topic: string, payload: Buffer) => Promise<TelemetryVerdict>;
+
+type Done = (err: Error | null) => void;
+
+/**
+ * Returns `gate(client, deviceId, packet, done)`: call it instead of aedes' `authorizePublish` callback for a device's
+ * telemetry that passed the ACL; `withhold` runs on the packet before aedes sees it again.
+ */
+export function createTelemetryGate(accept: AcceptTelemetry, withhold: (packet: PublishPacket) => void) {
+  const lastOfClient = new WeakMap<Client, Promise<unknown>>();
+  return (client: Client, deviceId: string, packet: PublishPacket, done: Done): void => {
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const decided = accept(deviceId, packet.topic, payload).then(
+      (verdict) => {
+        if (verdict === 'withhold') withhold(packet);
+        return null;
+      },
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+    const turn = (lastOfClient.get(client) ?? Promise.resolve()).then(() => decided);
+    lastOfClient.set(client, turn);
+    void turn.then((err) => done(err));
+  };
+}
+
+/** Publishes from the broker itself (QoS 1, not retained), e.g. embedded ingest's refusals on `devices/{id}/errors`. */
+export function publishFromBroker(aedes: Aedes, topic: string, payload: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, (err) =>
+      err ? reject(err) : resolve(),
+    );
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * Feeds InfluxDB from the spool, in spool order: reads committed records, hands their lines to the InfluxDB sink
+ * (which batches, retries forever and isolates refused lines: influx-sink.ts), and moves the spool's cursor past a
+ * record only once it and every record before it has settled — stored, or refused by InfluxDB and dead-lettered.
+ *
+ * At most `maxInFlight` records are between the spool and InfluxDB at a time, so an InfluxDB outage holds readings
+ * on disk, not in memory. A crash at any point replays what was read but not released: the same lines, written to
+ * the same point identities (to-point.ts), so a replay never duplicates.
+ *
+ * Call order: `run()` once; at shutdown `drain(ms)` (optional, bounded), then `stop()`, then close the spool, then
+ * await `run()`'s promise.
+ */
+import type { InfluxWriteError } from '../platform/influx-http.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { InfluxSink } from './influx-sink.ts';
+import { SinkAbandonedError } from './influx-sink.ts';
+import type { Spool, SpoolPosition } from './spool/spool.ts';
+import { decodeSpooledReading, type SpooledReading } from './spooled-reading.ts';
+
+export interface SpoolFeederDeps {
+  spool: Spool;
+  sink: InfluxSink;
+  logger: Logger;
+  /** Records handed to the sink and not yet settled; default 20 000. */
+  maxInFlight?: number;
+  /** Awaited once before the first write (wait for InfluxDB, create the database); aborted by `stop()`. */
+  prepare?: (signal: AbortSignal) => Promise<void>;
+  /** InfluxDB has the reading. Called in spool order. */
+  onStored(r: SpooledReading): void;
+  /** InfluxDB refused the reading on its own (4xx): it can never be written. */
+  onRefused(r: SpooledReading, err: InfluxWriteError): void;
+  /** Called just before the cursor moves: persist whatever was derived from the settled records (completeness). */
+  beforeRelease?: () => void;
+}
+
+export interface SpoolFeeder {
+  /** Feeds until `stop()` and the spool's close; resolves then. */
+  run(): Promise<void>;
+  /** Resolves when everything in the spool is in InfluxDB, or after `timeoutMs`; returns whether it all got there. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Stops feeding and abandons the sink's in-memory lines (they stay in the spool). */
+  stop(): void;
+}
+
+interface InFlight {
+  end: SpoolPosition;
+  settled: boolean;
+}
+
+export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
+  const { spool, sink } = deps;
+  const log = deps.logger.child({ stage: 'spool-feeder' });
+  const maxInFlight = Math.max(1, deps.maxInFlight ?? 20_000);
+  let window: InFlight[] = [];
+  let head = 0;
+  let stopping = false;
+  let releaseScheduled = false;
+  let roomWaiter: (() => void) | undefined;
+  const stopped = new AbortController();
+
+  const inFlight = () => window.length - head;
+
+  function scheduleRelease(): void {
+    if (releaseScheduled) return;
+    releaseScheduled = true;
+    // Sink batches settle many entries in one tick: release once per tick, not per record.
+    setImmediate(() => {
+      releaseScheduled = false;
+      let last: SpoolPosition | undefined;
+      while (head < window.length && window[head]!.settled) last = window[head++]!.end;
+      if (head > 4096 && head * 2 > window.length) {
+        window = window.slice(head);
+        head = 0;
+      }
+      const w = roomWaiter;
+      roomWaiter = undefined;
+      w?.();
+      if (last === undefined || stopping) return;
+      try {
+        deps.beforeRelease?.();
+      } catch (err) {
+        log.error({ err }, 'could not persist state derived from stored readings; the spool keeps them for a replay');
+        return;
+      }
+      spool.release(last).catch((err: unknown) => log.error({ err }, 'could not persist the spool cursor; readings will be replayed'));
+    });
+  }
+
+  function feed(payload: Buffer, entry: InFlight): void {
+    let reading: SpooledReading;
+    try {
+      reading = decodeSpooledReading(payload);
+    } catch (err) {
+      log.error({ err }, 'unreadable spool record skipped');
+      entry.settled = true;
+      scheduleRelease();
+      return;
+    }
+    sink.write(reading.line).then(
+      () => {
+        entry.settled = true;
+        deps.onStored(reading);
+        scheduleRelease();
+      },
+      (err: unknown) => {
+        if (err instanceof SinkAbandonedError) return; // stays in the spool for the next start
+        entry.settled = true;
+        deps.onRefused(reading, err as InfluxWriteError);
+        scheduleRelease();
+      },
+    );
+  }
+
+  return {
+    async run() {
+      await deps.prepare?.(stopped.signal);
+      while (!stopping) {
+        const room = maxInFlight - inFlight();
+        if (room <= 0) {
+          await new Promise<void>((resolve) => (roomWaiter = resolve));
+          continue;
+        }
+        const records = await spool.read(room);
+        if (records.length === 0) break; // the spool was closed
+        if (stopping) break;
+        for (const r of records) {
+          const entry: InFlight = { end: r.end, settled: false };
+          window.push(entry);
+          feed(r.payload, entry);
+        }
+      }
+    },
+
+    async drain(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (spool.stats().records > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return spool.stats().records === 0;
+    },
+
+    stop() {
+      stopping = true;
+      stopped.abort();
+      sink.abandon();
+      const w = roomWaiter;
+      roomWaiter = undefined;
+      w?.();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Device rules on the telemetry stream (issue 3): each reading is decoded with the contract, joined with its registry
+ * device, and its values are observed against the water, bin and device-health rules (evaluate-reading.ts). Two
+ * rules need memory and a timer (`checkTimers`, run by the engine's tick):
+ * - silent: no reading for longer than `silentIntervals` × the device's reporting interval (last-seen table);
+ * - bin not emptied in time: full for longer than the bin policy's window (full-episode table).
+ * Device-health rules raise only `device_health` alerts (the rule's kind), never density ones.
+ */
+import type { AlertScope } from '../../contracts/alert.ts';
+import type { Device, DeviceDirectory, Site } from '../../contracts/registry.ts';
+import type { BinRules } from '../../contracts/rule-pack.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { Registry } from '../../registry/registry.ts';
+import type { AlertObservation } from '../alerts/alert-rule.ts';
+import type { PlaceNames } from '../alerts/texts.ts';
+import { decodeReading, SKIP_REASONS, type SkipReason } from './decode-reading.ts';
+import type { DeviceRules } from './device-rules.ts';
+import type { DeviceState } from './device-state.ts';
+import { evaluateReading } from './evaluate-reading.ts';
+import type { Observer } from './observer.ts';
+
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+export interface DeviceMonitorDeps {
+  rules: DeviceRules;
+  binRules: BinRules;
+  observer: Observer;
+  state: DeviceState;
+  directory: DeviceDirectory;
+  registry: Pick<Registry, 'getSite' | 'listDistricts'>;
+  clock: () => number;
+  logger: Logger;
+}
+
+export interface DeviceMonitorStats {
+  evaluated: number;
+  skipped: Record<SkipReason, number>;
+}
+
+export interface DeviceMonitor {
+  /** Evaluates one telemetry message. Resolves once its alert transitions are committed (publishing follows). */
+  handle(topic: string, payload: Uint8Array): Promise<void>;
+  /** Silence and bin-emptying checks against the clock; returns how many observations were made. */
+  checkTimers(): Promise<number>;
+  stats(): DeviceMonitorStats;
+}
+
+export function createDeviceMonitor(deps: DeviceMonitorDeps): DeviceMonitor {
+  const { rules, observer, state, clock } = deps;
+  const skipped = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
+  let evaluated = 0;
+  let districts = new Map<string, { zh: string; en: string }>();
+  const sites = new Map<string, Site | undefined>();
+
+  function place(device: Pick<Device, 'siteId' | 'districtId'>): PlaceNames {
+    if (!districts.has(device.districtId)) districts = new Map(deps.registry.listDistricts().map((d) => [d.id, { zh: d.name, en: d.nameEn }]));
+    if (!sites.has(device.siteId)) sites.set(device.siteId, deps.registry.getSite(device.siteId));
+    const site = sites.get(device.siteId);
+    return {
+      district: districts.get(device.districtId) ?? { zh: device.districtId, en: device.districtId },
+      ...(site ? { site: { zh: site.name, en: site.nameEn } } : {}),
+    };
+  }
+
+  const scopeOf = (deviceId: string): AlertScope => ({ level: 'device', id: deviceId });
+  const observation = (device: Device, atMs: number): Omit<AlertObservation, 'value'> => ({
+    atMs, scope: scopeOf(device.id), districtId: device.districtId, siteId: device.siteId, deviceId: device.id, place: place(device),
+  });
+  const intervalOf = (kind: Device['kind'], intervalMs: number | null | undefined) => intervalMs ?? rules.defaultIntervalMs(kind);
+
+  return {
+    async handle(topic, payload) {
+      const decoded = decodeReading(topic, payload, deps.directory);
+      if (!decoded.ok) {
+        skipped[decoded.reason] += 1;
+        return;
+      }
+      evaluated += 1;
+      const { device, reading, tsMs } = decoded;
+      const now = clock();
+      const periodS = 'periodS' in reading ? reading.periodS : undefined;
+      const seen = state.seen(device.id, device.kind, tsMs, periodS, now);
+      const pending: Promise<unknown>[] = [];
+      // Observation time is the reading's own time: a replayed reading is not newer than what the condition saw.
+      const at = observation(device, tsMs);
+      for (const { rule, value } of evaluateReading(reading, device, rules)) pending.push(observer.observe(rule, { ...at, value }));
+
+      const silentRule = rules.silent(rules.silenceThresholdMin(intervalOf(device.kind, seen.intervalMs)));
+      if (observer.breaching(silentRule.id, at.scope)) pending.push(observer.observe(silentRule, { ...observation(device, now), value: 0 }));
+
+      if (reading.kind === 'bin_sensor') {
+        const since = state.binFill(device.id, reading.fillPct, tsMs, deps.binRules);
+        const hours = since === null ? 0 : Math.round((Math.max(0, now - since) / HOUR_MS) * 10) / 10;
+        pending.push(observer.observe(rules.bin.not_emptied, { ...observation(device, now), value: hours }, 'never'));
+      }
+      // Every transition is committed (SQLite) before observe() returns; publishing is the dispatcher's outbox job
+      // (redelivered after a crash), so the next reading need not wait for PUBACKs or InfluxDB.
+      for (const p of pending) p.catch((err: unknown) => deps.logger.error({ err, deviceId: device.id }, 'alert transition not published'));
+    },
+
+    async checkTimers() {
+      const now = clock();
+      const pending: Promise<unknown>[] = [];
+      for (const s of state.all()) {
+        const threshold = rules.silenceThresholdMin(intervalOf(s.kind, s.intervalMs));
+        const silentMin = Math.max(0, now - s.lastSeenMs) / MINUTE_MS;
+        if (silentMin <= threshold) continue;
+        const device = deps.directory.getDevice(s.deviceId);
+        // A disabled or deleted device is expected to be quiet.
+        if (device === undefined || device.status !== 'active') continue;
+        pending.push(observer.observe(rules.silent(threshold), { ...observation(device, now), value: Math.round(silentMin * 10) / 10 }, 'never'));
+      }
+      for (const [deviceId, since] of state.binsFull()) {
+        const device = deps.directory.getDevice(deviceId);
+        if (device === undefined || device.status !== 'active') continue;
+        pending.push(observer.observe(rules.bin.not_emptied, { ...observation(device, now), value: Math.round((Math.max(0, now - since) / HOUR_MS) * 10) / 10 }, 'never'));
+      }
+      await Promise.all(pending);
+      return pending.length;
+    },
+
+    stats: () => ({ evaluated, skipped: { ...skipped } }),
+  };
+}
