@@ -78,6 +78,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
+    // Router-level failures (a malformed %-escape in the path, …) get the same error shape as everything else.
+    frameworkErrors: (err, _req, reply) => {
+      void reply.code(400).send({ code: 'VALIDATION_FAILED', message: `bad request URL: ${err.message}`, details: null });
+    },
   });
   useZodSchemas(app);
   installErrorHandlers(app);

@@ -4,7 +4,8 @@
  * committed just before a crash are redelivered at the next start (`redeliver`): at-least-once across crashes,
  * exactly once otherwise. Publishers are idempotent on `eventId` (retained state, deterministic Influx point
  * time, webhook body id). A publisher that fails loses that event for its channel: logged at ERROR and counted;
- * the event itself stays in `alert_events`.
+ * the event itself stays in `alert_events`. With no publishers at all nothing is marked dispatched: another
+ * process's `redeliver` sends those events.
  */
 import type { AlertEvent } from '../../contracts/alert.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -35,6 +36,12 @@ export function createDispatcher(deps: {
   let tail: Promise<void> = Promise.resolve();
 
   async function deliver(event: AlertEvent): Promise<void> {
+    if (deps.publishers.length === 0) {
+      // A process without publishers (the API running alone) leaves its events in the outbox for the rules
+      // service, whose periodic `redeliver` publishes them.
+      pending.delete(event.eventId);
+      return;
+    }
     const results = await Promise.allSettled(deps.publishers.map((p) => p.publish(event)));
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') return;

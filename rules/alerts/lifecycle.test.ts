@@ -78,6 +78,18 @@ function harness(db: DatabaseSync = openDatabase(':memory:'), publishers?: Alert
 }
 
 describe('alert manager', () => {
+  it('leaves transitions made by a process without publishers (the API alone) for another process to publish', async () => {
+    const db = openDatabase(':memory:');
+    const api = harness(db, []);
+    const rules = harness(db);
+    const { alert } = await rules.manager.observe(batteryRule, deviceObs(8, T0));
+    await api.manager.acknowledge(alert!.id, 'li.lei', '已安排更换电池');
+    expect(rules.pub.events.map((e) => e.transition)).toEqual(['opened']);
+    expect(await rules.manager.redeliver()).toBe(1);
+    expect(rules.pub.events.map((e) => e.transition)).toEqual(['opened', 'acknowledged']);
+    expect(await rules.manager.redeliver()).toBe(0);
+  });
+
   it('auto-resolves a device alert when the condition clears, not inside the hysteresis band', async () => {
     const { manager, pub } = harness();
     const opened = await manager.observe(batteryRule, deviceObs(8, T0));

@@ -94,7 +94,7 @@ export function buildDeviceRules(packs: { water: RangePack; bin: PolicyPack }, p
     standard: binStandard,
   });
   const h = policy.deviceHealth;
-  const healthStandard = `operator policy (alert-policy ${policy.version})`;
+  const healthStandard = `alert-policy ${policy.version}`; // an identifier, readable in both languages
   const healthRule = (condition: DeviceCondition, unit: string, c: AlertRule['condition']): AlertRule => ({
     id: `device.${condition}`,
     subject: { kind: 'device_health', condition },

@@ -120,6 +120,8 @@ export async function startRulesEngine(deps: RulesEngineDeps): Promise<RulesEngi
   async function tick(): Promise<void> {
     await monitor.checkTimers();
     await manager.tick();
+    // Transitions made by another process without publishers (the API running alone) wait in the outbox.
+    await manager.redeliver();
   }
   const safely = (what: string, fn: () => Promise<unknown>) => () => {
     void track(fn()).catch((err: unknown) => log.error({ err }, `${what} failed; retrying on the next schedule`));
