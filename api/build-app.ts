@@ -3,7 +3,7 @@
  * /api with roles and tenancy (api/access.ts), its OpenAPI document at /docs, the live page at /live/, and the
  * unauthenticated /health, /metrics and /contract/v1.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Registry as MetricsRegistry } from 'prom-client';
@@ -80,7 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Router-level failures (a malformed %-escape in the path, …) get the same error shape as everything else.
     frameworkErrors: (err, _req, reply) => {
-      void reply.code(400).send({ code: 'VALIDATION_FAILED', message: `bad request URL: ${err.message}`, details: null });
+      void (reply as FastifyReply).code(400).send({ code: 'VALIDATION_FAILED', message: `bad request URL: ${err.message}`, details: null });
     },
   });
   useZodSchemas(app);

@@ -16,7 +16,18 @@ import { openAuditLog } from '../registry/audit.ts';
 import { createDeadLetterStore } from '../ingest/dead-letters.ts';
 import { createAlertStore } from '../rules/alerts/alert-store.ts';
 import { createAlertManager } from '../rules/alerts/lifecycle.ts';
+import { loadCertificationProfiles } from '../rules/certification-profiles.ts';
+import { loadPacks } from '../rules/load-packs.ts';
+import { loadAlertPolicy } from '../rules/engine/alert-policy.ts';
+import { gradingPacks } from '../rules/engine/density/grade-scope.ts';
+import { createGrading } from '../rules/engine/grading.ts';
+import { createSurveyStore } from '../rules/surveys/survey-store.ts';
+import { createCompletenessReader } from '../ingest/completeness-store.ts';
 import { buildApp } from './build-app.ts';
+import { surveyRoutes } from './routes/surveys.ts';
+import { gradeRoutes } from './routes/grades.ts';
+import { complianceRoutes } from './routes/compliance.ts';
+import { completenessRoutes } from './routes/completeness.ts';
 import { connectLiveFeed, createLiveFeed } from './live-feed.ts';
 import { collectHealth } from './routes/health.ts';
 
@@ -35,6 +46,14 @@ await runService('api', async (config, logger) => {
     ? connectLiveFeed({ url: mqttUrl, servicePassword: config.MQTT_SERVICE_PASSWORD, feed: liveFeed, logger })
     : undefined;
   if (!live) logger.warn('MQTT_SERVICE_PASSWORD unset: the live page gets no updates from the broker');
+  // Grades are computed on demand from InfluxDB and the survey store, the same way the rules service does.
+  const packs = loadPacks(config.RULE_PACKS_DIR !== undefined ? { localDir: config.RULE_PACKS_DIR } : {});
+  const surveys = createSurveyStore(db);
+  const grading = createGrading({
+    influx, registry, surveys, packs: gradingPacks(packs), profiles: loadCertificationProfiles(),
+    timeZone: config.TIME_ZONE, nightWindow: loadAlertPolicy(config.RULES_POLICY_FILE).lampNight,
+  });
+  const tz = config.TIME_ZONE;
   const app = await buildApp({
     registry,
     adminToken: config.ADMIN_TOKEN,
@@ -48,6 +67,12 @@ await runService('api', async (config, logger) => {
     alerts: { store: alertStore, manager: createAlertManager({ store: alertStore, clock: Date.now, publish: [], logger }) },
     influx,
     liveFeed,
+    routes: [
+      surveyRoutes({ store: surveys, timeZone: tz }),
+      gradeRoutes({ grading, timeZone: tz }),
+      complianceRoutes({ grading, timeZone: tz }),
+      completenessRoutes({ completeness: createCompletenessReader(db), timeZone: tz }),
+    ],
     deadLetters: createDeadLetterStore(db, { limit: config.DEAD_LETTER_LIMIT }),
     health: () =>
       collectHealth({

@@ -2,8 +2,9 @@
  * Ingest alone: `node ingest/main.ts`, the scale-out shape (INGEST_MODE=mqtt, docs/durability.md). Consumes telemetry
  * from the broker at MQTT_URL (default this host's MQTT_PORT) as `svc:ingest` with MQTT_SERVICE_PASSWORD, looks
  * devices up in the registry in DATA_DIR, spools accepted readings in DATA_DIR/spool (one DATA_DIR per worker) and
- * writes to INFLUX_URL (required here: only `npm start` launches a local influxd). In embedded mode ingest runs
- * inside the broker process instead (broker/main.ts, npm start).
+ * writes to INFLUX_URL (required here: only `npm start` launches a local influxd). Each PUBACK to the broker waits
+ * until the reading is in the spool; the broker's own session store then bounds the guarantee (aedes: memory).
+ * Embedded ingest (a device's PUBACK = on disk) is `npm start`'s default (INGEST_MODE, stack/start-stack.ts).
  */
 import { join, resolve } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
@@ -14,9 +15,7 @@ import { openRegistry } from '../registry/registry.ts';
 import { startIngest } from './start-ingest.ts';
 
 await runService('ingest', async (config, logger) => {
-  if (config.INGEST_MODE !== 'mqtt') {
-    throw new Error('INGEST_MODE: ingest/main.ts consumes from a broker; set INGEST_MODE=mqtt (embedded ingest runs inside broker/main.ts)');
-  }
+  // Always mqtt mode: a separate process can only consume from a broker. INGEST_MODE chooses for `npm start`.
   const servicePassword = requireServicePassword(config);
   if (!config.INFLUX_URL) throw new Error('INFLUX_URL: required when ingest runs on its own');
   const db = openDatabase(join(resolve(config.DATA_DIR), 'vectorwatch.db'));

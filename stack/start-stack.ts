@@ -34,6 +34,8 @@ import { createRulesService, type RulesService } from '../rules/engine/rules-ser
 import { surveyRoutes } from '../api/routes/surveys.ts';
 import { gradeRoutes } from '../api/routes/grades.ts';
 import { complianceRoutes } from '../api/routes/compliance.ts';
+import { completenessRoutes } from '../api/routes/completeness.ts';
+import { createCompletenessReader } from '../ingest/completeness-store.ts';
 
 export interface StackOptions {
   config: Config;
@@ -200,6 +202,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         surveyRoutes({ store: rules.surveys, timeZone: config.TIME_ZONE, onCreated: () => rules.requestEvaluation() }),
         gradeRoutes({ grading: rules.grading, timeZone: config.TIME_ZONE }),
         complianceRoutes({ grading: rules.grading, timeZone: config.TIME_ZONE }),
+        completenessRoutes({ completeness: createCompletenessReader(db), timeZone: config.TIME_ZONE }),
       ],
       deadLetters: {
         list: (q) => (ingest ?? stack.ingest)?.deadLetters.list(q) ?? [],

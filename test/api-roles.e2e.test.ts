@@ -116,6 +116,8 @@ const ROWS: Row[] = [
   { route: '/api/devices/{id}', method: 'GET', path: `/api/devices/${DEV.jiean}`, expect: all(200, { weikang: 404 }) },
   { route: '/api/devices/{id}', method: 'GET', path: `/api/devices/${DEV.weikang}`, expect: all(404, { admin: 200, weikang: 200 }) },
   { route: '/api/devices/{id}', method: 'GET', path: `/api/devices/${DEV.lvdun}`, expect: all(200, { jiean: 404, weikang: 404 }) },
+  { route: '/api/devices/{id}/completeness', method: 'GET', path: `/api/devices/${DEV.jiean}/completeness`, expect: all(200, { weikang: 404 }) },
+  { route: '/api/devices/{id}/completeness', method: 'GET', path: `/api/devices/${DEV.weikang}/completeness`, expect: all(404, { admin: 200, weikang: 200 }) },
   { route: '/api/devices/{id}/credentials', method: 'POST', path: async () => `/api/devices/${await freshDevice('yx-market-dongshan')}/credentials`, expect: all(403, { admin: 200, office: 200, weikang: 404 }) },
   { route: '/api/devices/{id}/credentials', method: 'POST', path: async () => `/api/devices/${await freshDevice('th-market-shipai')}/credentials`, expect: all(404, { admin: 200, weikang: 403 }) },
   { route: '/api/devices/{id}/disable', method: 'POST', path: async () => `/api/devices/${await freshDevice('yx-market-dongshan')}/disable`, expect: all(403, { admin: 200, office: 200, weikang: 404 }) },
