@@ -84,6 +84,8 @@ export const ConfigSchema = z.object({
   INGEST_MAX_AGE_MS: positiveInt(35 * 24 * 3600_000),
   /** Dead-letter rows kept (oldest dropped first). */
   DEAD_LETTER_LIMIT: positiveInt(10_000),
+  /** How often ingest writes its counts (stored, rejected by code, duplicates) to InfluxDB as `ingest_stats`. */
+  INGEST_STATS_INTERVAL_MS: positiveInt(10_000),
   /**
    * `embedded`: ingest runs inside the broker process and a device's PUBACK means "durable on disk or refused".
    * `mqtt`: ingest consumes from a broker as svc:ingest (ingest/main.ts, scale-out). docs/durability.md.

@@ -26,6 +26,7 @@ import { createInfluxSink } from './influx-sink.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { createMqttSource, type MqttSource } from './mqtt-source.ts';
 import { openSpool, type SpoolStats } from './spool/spool.ts';
+import { startStatsReporter } from './stats-reporter.ts';
 
 /** Broker principal (username and clientId) of the ingest service; the broker's ACL knows it by this name. */
 export const INGEST_PRINCIPAL = 'svc:ingest';
@@ -154,6 +155,7 @@ export async function startIngest(cfg: StartIngestConfig): Promise<RunningIngest
     completeness,
     prepareStore: (signal) => ensureDatabase(cfg.influx, logger, signal),
   });
+  const statsReporter = await startStatsReporter({ influx: cfg.influx, metrics, intervalMs: config.INGEST_STATS_INTERVAL_MS, logger, clock });
   const feeding = ingest.feed().catch((err: unknown) => logger.error({ err }, 'feeding InfluxDB from the spool stopped unexpectedly'));
   const consuming = source
     ? ingest.consume(source.messages).catch((err: unknown) => logger.error({ err }, 'ingest stopped consuming unexpectedly'))
@@ -191,6 +193,7 @@ export async function startIngest(cfg: StartIngestConfig): Promise<RunningIngest
         await spool.close();
         await feeding;
         completeness.flush();
+        await statsReporter.close();
         metrics.bindSpool(undefined);
         const stats = ingest.stats();
         if (drained) logger.info(stats, 'ingest stopped; everything accepted is in InfluxDB');

@@ -37,6 +37,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     LOG_LEVEL: 'silent',
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     INGEST_FLUSH_INTERVAL_MS: '50',
+    INGEST_STATS_INTERVAL_MS: '200',
     ...env,
   });
   const stack = await startStack({ config, logger: silentLogger, seedDemo: true });
