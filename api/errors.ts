@@ -30,6 +30,8 @@ export const API_ERROR_CODES = {
   USER_EXISTS: 409,
   ALERT_ALREADY_ACKNOWLEDGED: 409,
   ALERT_ALREADY_RESOLVED: 409,
+  /** The stored payload was truncated (oversized): it cannot be replayed. */
+  DEAD_LETTER_TRUNCATED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** Too many failed logins: wait until `details.retryAfterS` has passed. */

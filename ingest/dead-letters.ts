@@ -61,6 +61,10 @@ export interface DeadLetterStore {
   addMany(entries: readonly NewDeadLetter[]): void;
   list(q?: DeadLetterQuery): DeadLetter[];
   count(): number;
+  /** One row with its raw bytes (as stored: possibly truncated, see `payloadBytes`). */
+  get(id: number): (DeadLetter & { raw: Uint8Array }) | undefined;
+  /** Deletes one row (after a replay decided it again). */
+  remove(id: number): void;
 }
 
 interface Row {
@@ -74,6 +78,18 @@ interface Row {
   payload: Uint8Array;
   payload_bytes: number;
 }
+
+const toDeadLetter = (r: Row): DeadLetter => ({
+  id: r.id,
+  receivedAt: r.received_at,
+  deviceId: r.device_id,
+  topic: r.topic,
+  code: r.code as DeadLetterCode,
+  message: r.message,
+  issues: JSON.parse(r.issues) as Issue[],
+  payload: Buffer.from(r.payload).toString('base64'),
+  payloadBytes: r.payload_bytes,
+});
 
 export function createDeadLetterStore(db: DatabaseSync, opts: { limit: number }): DeadLetterStore {
   const limit = Math.max(1, Math.floor(opts.limit));
@@ -102,6 +118,8 @@ export function createDeadLetterStore(db: DatabaseSync, opts: { limit: number })
      WHERE id <= (SELECT id FROM ingest_dead_letters ORDER BY id DESC LIMIT 1 OFFSET ?)`,
   );
   const countRows = db.prepare('SELECT COUNT(*) AS n FROM ingest_dead_letters');
+  const selectOne = db.prepare('SELECT * FROM ingest_dead_letters WHERE id = ?');
+  const deleteOne = db.prepare('DELETE FROM ingest_dead_letters WHERE id = ?');
 
   const insertOne = (entry: NewDeadLetter) =>
     insert.run(
@@ -146,17 +164,14 @@ export function createDeadLetterStore(db: DatabaseSync, opts: { limit: number })
         (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
         ' ORDER BY id DESC LIMIT ?';
       const rows = db.prepare(sql).all(...params, limitRows) as unknown as Row[];
-      return rows.map((r) => ({
-        id: r.id,
-        receivedAt: r.received_at,
-        deviceId: r.device_id,
-        topic: r.topic,
-        code: r.code as DeadLetterCode,
-        message: r.message,
-        issues: JSON.parse(r.issues) as Issue[],
-        payload: Buffer.from(r.payload).toString('base64'),
-        payloadBytes: r.payload_bytes,
-      }));
+      return rows.map(toDeadLetter);
+    },
+    get(id) {
+      const r = selectOne.get(id) as unknown as Row | undefined;
+      return r ? { ...toDeadLetter(r), raw: new Uint8Array(r.payload) } : undefined;
+    },
+    remove(id) {
+      deleteOne.run(id);
     },
     count() {
       return (countRows.get() as { n: number }).n;

@@ -27,6 +27,7 @@ import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { createMqttSource, type MqttSource } from './mqtt-source.ts';
 import { openSpool, type SpoolStats } from './spool/spool.ts';
 import { startStatsReporter } from './stats-reporter.ts';
+import { replayDeadLetter, type ReplayOutcome } from './replay-dead-letter.ts';
 
 /** Broker principal (username and clientId) of the ingest service; the broker's ACL knows it by this name. */
 export const INGEST_PRINCIPAL = 'svc:ingest';
@@ -68,6 +69,8 @@ export interface RunningIngest {
   metrics: IngestMetrics;
   /** Embedded mode's entry point; see admit-reading.ts for what the promise means. */
   admit(msg: IncomingMessage): Promise<Admission>;
+  /** Re-runs a dead letter through validation after a fix (replay-dead-letter.ts). */
+  replay(id: number): Promise<ReplayOutcome>;
   stats(): IngestStats;
   health(): IngestHealth;
   /** mqtt mode: the MQTT session is up. Embedded: always true. */
@@ -169,6 +172,7 @@ export async function startIngest(cfg: StartIngestConfig): Promise<RunningIngest
     completeness: createCompletenessReader(cfg.db),
     metrics,
     admit: (msg) => ingest.admit(msg),
+    replay: (id) => replayDeadLetter(id, { deadLetters, admit: (msg) => ingest.admit(msg), clock }),
     stats: ingest.stats,
     health() {
       const s = spool.stats();

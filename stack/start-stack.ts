@@ -36,6 +36,8 @@ import { gradeRoutes } from '../api/routes/grades.ts';
 import { complianceRoutes } from '../api/routes/compliance.ts';
 import { completenessRoutes } from '../api/routes/completeness.ts';
 import { createCompletenessReader } from '../ingest/completeness-store.ts';
+import { ReplayError } from '../ingest/replay-dead-letter.ts';
+import { ApiError } from '../api/errors.ts';
 
 export interface StackOptions {
   config: Config;
@@ -205,6 +207,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         completenessRoutes({ completeness: createCompletenessReader(db), timeZone: config.TIME_ZONE }),
       ],
       deadLetters: {
+        replay: async (id) => {
+          if (!ingest) throw new ApiError('UNAVAILABLE', 'ingest is stopped; replay it when ingest runs');
+          try {
+            return await ingest.replay(id);
+          } catch (err) {
+            if (err instanceof ReplayError) throw new ApiError(err.code, err.message);
+            throw err;
+          }
+        },
         list: (q) => (ingest ?? stack.ingest)?.deadLetters.list(q) ?? [],
         count: () => (ingest ?? stack.ingest)?.deadLetters.count() ?? 0,
       },

@@ -173,7 +173,7 @@ const ROWS: Row[] = [
   { route: '/api/audit/verify', method: 'GET', path: '/api/audit/verify', expect: adminOnly(200) },
   { route: '/api/dead-letters', method: 'GET', path: '/api/dead-letters', expect: adminOnly(200) },
   // Replay needs ingest to expose one; until then the admin gets 501 NOT_IMPLEMENTED (docs/api.md).
-  { route: '/api/dead-letters/{id}/replay', method: 'POST', path: '/api/dead-letters/999999/replay', expect: adminOnly(501) },
+  { route: '/api/dead-letters/{id}/replay', method: 'POST', path: '/api/dead-letters/999999/replay', expect: adminOnly(404) },
   // live page data
   { route: '/api/live/snapshot', method: 'GET', path: '/api/live/snapshot', expect: all(200) },
   { route: '/api/live/snapshot', method: 'GET', path: '/api/live/snapshot?siteId=th-market-shipai', expect: all(404, { admin: 200, weikang: 200 }) },

@@ -154,3 +154,31 @@ describe('INGEST_MODE=mqtt (ingest as an MQTT subscriber with a persistent sessi
     expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
   });
 });
+
+describe('dead letters', () => {
+  it('a reading refused while its device was disabled by mistake is stored after the fix and a replay', async () => {
+    const cred = await stack.register({ id: 'e2e-replay-1', kind: 'bin_sensor', siteId: 'yx-toilet-huanghua' });
+    const device = await stack.connectDevice(cred);
+    stack.registry.setStatus('e2e-replay-1', 'disabled'); // the registry changes under a live connection
+    await publish(device, 'devices/e2e-replay-1/telemetry', JSON.stringify(reading('bin_sensor', 5)));
+    const auth = { authorization: `Bearer ${stack.adminToken}` };
+    const letters = await stack.waitFor(async () => {
+      const res = await fetch(`${stack.httpUrl}/api/dead-letters?deviceId=e2e-replay-1`, { headers: auth });
+      const list = ((await res.json()) as { deadLetters: { id: number; code: string }[] }).deadLetters;
+      return list.length > 0 ? list : null;
+    });
+    expect(letters?.map((d) => d.code)).toEqual(['DEVICE_DISABLED']);
+    expect(await stack.rows(`SELECT seq FROM bin_sensor WHERE device = 'e2e-replay-1'`)).toEqual([]);
+
+    stack.registry.setStatus('e2e-replay-1', 'active');
+    const replay = await fetch(`${stack.httpUrl}/api/dead-letters/${letters![0]!.id}/replay`, { method: 'POST', headers: auth });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toEqual({ outcome: 'stored' });
+    expect((await stack.waitForRows(`SELECT seq FROM bin_sensor WHERE device = 'e2e-replay-1'`, 1)).map((r) => r.seq)).toEqual([5]);
+    const after = await fetch(`${stack.httpUrl}/api/dead-letters?deviceId=e2e-replay-1`, { headers: auth });
+    expect(((await after.json()) as { deadLetters: unknown[] }).deadLetters).toEqual([]);
+    const again = await fetch(`${stack.httpUrl}/api/dead-letters/${letters![0]!.id}/replay`, { method: 'POST', headers: auth });
+    expect(again.status).toBe(404);
+    await device.endAsync();
+  });
+});
