@@ -55,6 +55,7 @@ await runService('api', async (config, logger) => {
   });
   const tz = config.TIME_ZONE;
   const app = await buildApp({
+    secureCookie: config.PUBLIC_URL?.startsWith('https:') ?? false,
     registry,
     adminToken: config.ADMIN_TOKEN,
     metrics,

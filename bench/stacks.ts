@@ -45,7 +45,7 @@ export async function startStackUnderTest(
     return { name, mqttUrl: sys.mqttUrl, httpUrl: sys.httpUrl, influx, passwords, pids: sys.pids, notes: [], stop: sys.stop };
   }
   provisionRegistry(dir, []);
-  const mosquitto = await startMosquitto(dirFor(dir));
+  const mosquitto = await startMosquitto(dir);
   const pids = new Map<string, number>([['mosquitto', mosquitto.child.pid]]);
   const notes = [`mosquitto.conf: ${mosquitto.config.trim().split('\n').join('; ')}`];
   try {
@@ -77,8 +77,4 @@ export async function startStackUnderTest(
     await mosquitto.child.stop();
     throw err;
   }
-}
-
-function dirFor(dir: string): string {
-  return dir;
 }

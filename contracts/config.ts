@@ -58,6 +58,11 @@ export const ConfigSchema = z.object({
   MQTT_PUBLISH_BURST: positiveInt(100),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port(8080),
+  /**
+   * Where people reach the API and live page (e.g. https://vectorwatch.example.cn behind the TLS proxy). An https URL
+   * marks session cookies `Secure`; links in notifications point here.
+   */
+  PUBLIC_URL: optionalString().pipe(z.url().optional()),
   /** Unset: start a local influxd child process with its data under DATA_DIR/influxdb. */
   INFLUX_URL: optionalString().pipe(z.url().optional()),
   INFLUX_DB: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('vectorwatch'),

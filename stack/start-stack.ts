@@ -189,6 +189,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const live = connectLiveFeed({ url: mqttUrl, servicePassword, feed: stack.liveFeed, logger });
     closers.push(() => live.close());
     const app = await buildApp({
+      secureCookie: config.PUBLIC_URL?.startsWith('https:') ?? false,
       registry,
       adminToken,
       metrics,
