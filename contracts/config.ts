@@ -96,6 +96,13 @@ export const ConfigSchema = z.object({
    * `mqtt`: ingest consumes from a broker as svc:ingest (ingest/main.ts, scale-out). docs/durability.md.
    */
   INGEST_MODE: z.enum(['embedded', 'mqtt']).default('embedded'),
+  /**
+   * INGEST_MODE=mqtt scale-out: workers sharing telemetry through an MQTT 5 shared subscription
+   * `$share/{group}/devices/+/telemetry` (EMQX, Mosquitto; aedes has none). Unset: one consumer, MQTT 3.1.1.
+   */
+  INGEST_SHARE_GROUP: optionalString().pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').optional()),
+  /** Client id of this ingest worker (unique per worker in a share group; must start with svc:ingest on our broker). */
+  INGEST_CLIENT_ID: optionalString().pipe(z.string().min(1).max(128).optional()),
   /** Bound on readings in the spool (DATA_DIR/spool) not yet in InfluxDB; when reached, ingest stops acknowledging. */
   SPOOL_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(1024 * 1024 * 1024),
   /** Size at which a spool segment file is closed and a new one started. */

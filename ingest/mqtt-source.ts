@@ -35,6 +35,17 @@ export interface MqttSourceOptions {
   /** Messages buffered before PUBACKs are held back; default 10 000. */
   highWaterMark?: number;
   reconnect?: BackoffPolicy;
+  /**
+   * Scale-out: several ingest workers share the telemetry through an MQTT 5 shared subscription
+   * (`$share/{group}/devices/+/telemetry`) on a broker that has them (EMQX, Mosquitto; not aedes). Unset: MQTT 3.1.1
+   * and a plain subscription, one consumer.
+   */
+  shareGroup?: string | undefined;
+}
+
+/** The subscription filter: plain, or shared by a group of workers [MQTT-4.8.2]. */
+export function telemetryFilter(shareGroup: string | undefined): string {
+  return shareGroup ? `$share/${shareGroup}/${ALL_TELEMETRY}` : ALL_TELEMETRY;
 }
 
 export interface MqttSource {
@@ -64,7 +75,8 @@ export function createMqttSource(opts: MqttSourceOptions): MqttSource {
     clientId: opts.clientId,
     username: opts.username,
     password: opts.password,
-    protocolVersion: 4,
+    // MQTT 5 only for shared subscriptions; a session then outlives a disconnect only with an expiry interval.
+    ...(opts.shareGroup ? { protocolVersion: 5 as const, properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : { protocolVersion: 4 as const }),
     clean: false,
     keepalive: 30,
     connectTimeout: 10_000,
@@ -76,10 +88,11 @@ export function createMqttSource(opts: MqttSourceOptions): MqttSource {
     attempt = 0;
     logger.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
     if (connack.sessionPresent) return;
-    client.subscribe(ALL_TELEMETRY, { qos: 1 }, (err, granted) => {
+    const filter = telemetryFilter(opts.shareGroup);
+    client.subscribe(filter, { qos: 1 }, (err, granted) => {
       const qos = granted?.[0]?.qos;
       if (err || qos === undefined || qos > 2) {
-        logger.error({ err: err?.message, granted }, `subscription to ${ALL_TELEMETRY} refused; no telemetry will arrive`);
+        logger.error({ err: err?.message, granted }, `subscription to ${filter} refused; no telemetry will arrive`);
       }
     });
   });

@@ -135,7 +135,9 @@ export async function startIngest(cfg: StartIngestConfig): Promise<RunningIngest
       url: cfg.mqtt.url,
       username: INGEST_PRINCIPAL,
       password: cfg.mqtt.servicePassword,
-      clientId: INGEST_PRINCIPAL,
+      // Each worker of a share group keeps its own session, so each needs its own client id.
+      clientId: config.INGEST_CLIENT_ID ?? INGEST_PRINCIPAL,
+      shareGroup: config.INGEST_SHARE_GROUP,
       logger,
       clock,
     });
