@@ -28,7 +28,7 @@ export interface DeviceMonitorDeps {
   observer: Observer;
   state: DeviceState;
   directory: DeviceDirectory;
-  registry: Pick<Registry, 'getSite' | 'listDistricts'>;
+  registry: Pick<Registry, 'getSite' | 'listDistricts'> & Partial<Pick<Registry, 'listDevices'>>;
   clock: () => number;
   logger: Logger;
 }
@@ -110,6 +110,19 @@ export function createDeviceMonitor(deps: DeviceMonitorDeps): DeviceMonitor {
         // A disabled or deleted device is expected to be quiet.
         if (device === undefined || device.status !== 'active') continue;
         pending.push(observer.observe(rules.silent(threshold), { ...observation(device, now), value: Math.round(silentMin * 10) / 10 }, 'never'));
+      }
+      // A device registered but never heard from is silent too, counted from its registration.
+      if (deps.registry.listDevices) {
+        const seen = new Set(Array.from(state.all(), (s) => s.deviceId));
+        for (let afterId: string | undefined, page: Device[]; (page = deps.registry.listDevices({ status: 'active', limit: 5000, ...(afterId ? { afterId } : {}) })).length > 0; afterId = page.at(-1)!.id) {
+          for (const device of page) {
+            if (seen.has(device.id)) continue;
+            const threshold = rules.silenceThresholdMin(intervalOf(device.kind, null));
+            const silentMin = Math.max(0, now - Date.parse(device.createdAt)) / MINUTE_MS;
+            if (silentMin <= threshold) continue;
+            pending.push(observer.observe(rules.silent(threshold), { ...observation(device, now), value: Math.round(silentMin * 10) / 10 }, 'never'));
+          }
+        }
       }
       for (const [deviceId, since] of state.binsFull()) {
         const device = deps.directory.getDevice(deviceId);
