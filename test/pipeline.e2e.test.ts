@@ -95,10 +95,14 @@ describe('rejections reach the device and store nothing', () => {
       expect(metrics).toMatch(new RegExp(`vectorwatch_ingest_rejected_total\\{code="${code}"\\} 1\\b`));
     }
     // The same counts reach InfluxDB for the fleet-health dashboard (measurement ingest_stats).
-    const byCode = await stack.waitForRows(`SELECT sum(count) AS n FROM ingest_stats WHERE outcome = 'rejected' GROUP BY code`, 1, { timeoutMs: 3000 });
-    expect(byCode.length).toBeGreaterThan(0);
-    const series = await stack.influx.query(`SELECT sum(count) AS n FROM ingest_stats WHERE outcome = 'rejected' GROUP BY code`);
-    const counted = Object.fromEntries(series.map((s) => [s.tags?.['code'], s.values[0]?.[1]]));
+    const codes = ['SCHEMA_INVALID', 'INVALID_JSON', 'KIND_MISMATCH', 'STALE_OR_FUTURE_TS', 'TOO_LARGE'];
+    const rejectedByCode = async () => {
+      const series = await stack.influx.query(`SELECT sum(count) AS n FROM ingest_stats WHERE outcome = 'rejected' GROUP BY code`);
+      return Object.fromEntries(series.map((s) => [s.tags?.['code'], s.values[0]?.[1]]));
+    };
+    // Written every INGEST_STATS_INTERVAL_MS (200 ms here): wait until the last refusal's interval is in.
+    await stack.waitFor(async () => codes.every((c) => c in (await rejectedByCode())), { timeoutMs: 3000 });
+    const counted = await rejectedByCode();
     for (const code of ['SCHEMA_INVALID', 'INVALID_JSON', 'KIND_MISMATCH', 'STALE_OR_FUTURE_TS', 'TOO_LARGE']) expect(counted[code], code).toBe(1);
     const res = await fetch(`${stack.httpUrl}/api/dead-letters?deviceId=e2e-bad-1`, { headers: { authorization: `Bearer ${stack.adminToken}` } });
     const body = (await res.json()) as { deadLetters: { code: string }[] };
