@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { VectorBroker } from './create-broker.ts';
-import type { BrokerListener } from './listen.ts';
+import { listenTracked, trackSocket, type BrokerListener } from './tracked-server.ts';
 import { TLS_HANDSHAKE_TIMEOUT_MS } from './tls.ts';
 
 export const WSS_PATH = '/mqtt';
@@ -25,11 +25,7 @@ export async function listenBrokerWss(
   const host = opts.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
   const server = createServer({ ...opts.tls, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS });
-  server.on('connection', (socket: Socket) => {
-    socket.setNoDelay(true); // as listen.ts: Nagle plus delayed ACK would hold every PUBACK ~40 ms
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  server.on('connection', (socket: Socket) => trackSocket(sockets, socket));
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   // Anything but the WebSocket upgrade on /mqtt gets a 404; the server has no other pages.
   server.on('request', (_req, res) => {
@@ -42,27 +38,12 @@ export async function listenBrokerWss(
     stream.on('error', () => {});
     broker.handle(stream, { address: req.socket.remoteAddress });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
-  let closing: Promise<void> | undefined;
-  return {
-    port,
+  return listenTracked(server, sockets, {
     host,
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        for (const client of wss.clients) client.terminate();
-        wss.close();
-        server.close((err) => (err ? reject(err) : resolve()));
-        for (const socket of sockets) socket.destroy();
-      });
-      return closing;
+    port: opts.port,
+    beforeClose: () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
     },
-  };
+  });
 }
