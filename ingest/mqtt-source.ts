@@ -19,6 +19,7 @@ import { connect, type IConnackPacket, type MqttClient } from 'mqtt';
 import type { DeviceErrorMessage } from '../contracts/device-errors.ts';
 import { ALL_TELEMETRY, deviceTopic } from '../contracts/topics.ts';
 import type { Logger } from '../platform/logger.ts';
+import { endGracefully } from '../platform/mqtt-end.ts';
 import { createAsyncChannel } from './async-channel.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import type { IncomingMessage } from './incoming-message.ts';
@@ -59,8 +60,6 @@ export interface MqttSource {
 }
 
 const DEFAULT_RECONNECT: BackoffPolicy = { initialMs: 250, maxMs: 30_000 };
-/** How long a graceful DISCONNECT may wait for in-flight acknowledgements before the socket is dropped. */
-const END_GRACE_MS = 5_000;
 
 export function createMqttSource(opts: MqttSourceOptions): MqttSource {
   const logger = opts.logger.child({ stage: 'mqtt-source', clientId: opts.clientId });
@@ -125,13 +124,7 @@ export function createMqttSource(opts: MqttSourceOptions): MqttSource {
       closing = true;
       clearTimeout(reconnectTimer);
       reconnectTimer = undefined;
-      if (client.connected) {
-        const grace = setTimeout(() => client.end(true), END_GRACE_MS);
-        await client.endAsync(false).catch(() => undefined);
-        clearTimeout(grace);
-      } else {
-        await client.endAsync(true).catch(() => undefined);
-      }
+      await endGracefully(client);
       channel.close();
     },
   };

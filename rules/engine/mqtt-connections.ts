@@ -13,6 +13,7 @@
 import { connect, type IConnackPacket, type MqttClient } from 'mqtt';
 import { ALL_TELEMETRY } from '../../contracts/topics.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { endGracefully } from '../../platform/mqtt-end.ts';
 
 /** Principal and client id of the engine's telemetry session; the broker's ACL knows it by this name. */
 export const RULES_PRINCIPAL = 'svc:rules';
@@ -24,8 +25,6 @@ export interface TelemetryConnection {
   close(): Promise<void>;
 }
 
-const END_GRACE_MS = 5_000;
-
 /**
  * Nagle's algorithm holds a small second write (mqtt.js writes a PUBLISH's header and body separately) until the
  * first is acknowledged, and the peer delays that ACK by up to 40 ms: every QoS 1 round trip then costs ~44 ms and
@@ -36,15 +35,7 @@ function noDelay(client: MqttClient): void {
   stream?.setNoDelay?.(true);
 }
 
-async function end(client: MqttClient): Promise<void> {
-  if (client.connected) {
-    const grace = setTimeout(() => client.end(true), END_GRACE_MS);
-    await client.endAsync(false).catch(() => undefined);
-    clearTimeout(grace);
-  } else {
-    await client.endAsync(true).catch(() => undefined);
-  }
-}
+const end = (client: MqttClient): Promise<void> => endGracefully(client);
 
 export function connectTelemetry(opts: {
   url: string;
