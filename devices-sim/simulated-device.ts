@@ -41,6 +41,8 @@ export interface SimulatedDeviceOptions {
   /** Reports are skipped (and counted) while this many publishes wait for PUBACK; default 1,000. */
   maxInFlight?: number | undefined;
   logger?: Logger | undefined;
+  /** Scenario knob: pest activity multiplier read at each report (profiles/types.ts `activity`). */
+  activity?: (() => number) | undefined;
 }
 
 export type { SentRecord } from './device-ledger.ts';
@@ -73,7 +75,7 @@ export class SimulatedDevice {
     this.#opts = opts;
     this.registration = opts.registration;
     this.id = opts.registration.id;
-    this.#profile = createProfile(opts.registration, opts.seed, opts.site);
+    this.#profile = createProfile(opts.registration, opts.seed, opts.site, opts.activity);
     const rng = createRng(opts.seed).fork(`device-io:${this.id}`);
     this.#injector = new FaultInjector(opts.faults ?? [], rng.fork('faults'));
     this.#reconnectPeriodMs = Math.round((opts.reconnectPeriodMs ?? 2000) * rng.float(0.5, 1.5));

@@ -2,7 +2,7 @@
  * Issue 3 end to end through the real stack (aedes over TCP, ingest, a real influxd, the rules engine, the HTTP API):
  * - a water probe sending 2.5 mg/L free chlorine → one alert on MQTT within 2 s; values wobbling around the 2 mg/L
  *   limit → no flapping (one opened, no resolved); back to normal → resolved once;
- * - rodent activity rises in one district → one density alert (district and site), nothing in the other district;
+ * - the simulator raises rodent activity in one district (its stations' activity knob) → one density alert (district and site), nothing in the other district;
  *   acknowledged over HTTP; the engine restarts in the middle → nothing lost, nothing duplicated; activity returns
  *   to the hysteresis band → still active; below the clear threshold → resolved; a silent station is out of the
  *   denominator;
@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../contracts/alert.ts';
-import type { DeviceCredential } from '../contracts/registry.ts';
+import { DeviceRegistrationSchema, type DeviceCredential } from '../contracts/registry.ts';
+import { SimulatedDevice } from '../devices-sim/simulated-device.ts';
 import { periodOf } from '../rules/periods.ts';
 import { publish, sleep, startTestStack, TEST_ADMIN_TOKEN, type TestStack } from './harness.ts';
 
@@ -115,19 +116,25 @@ describe('density: rodent activity in one district, with acknowledgement, restar
   // Readings at local noon of the two past days, and a minute ago today (never in the future).
   const tsOf = (day: number) => (day < 2 ? (days[day]?.startMs ?? 0) + 12 * HOUR : Math.max((days[2]?.startMs ?? 0) + 1000, now - 60_000));
   let engineNow = 0;
-  const stations: { id: string; client: MqttClient; district: string }[] = [];
-  let seq = 0;
+  // The stations are the simulator's own devices (devices-sim SimulatedDevice with the rodent profile): the test
+  // only turns each station's rodent activity up (an infested spot) or down to nothing, day by day.
+  const stations: { id: string; device: SimulatedDevice; district: string }[] = [];
+  const INFESTED = 1e8; // × the profile's own visit rate: a detection in every report (capped at one per second)
+  const activity = new Map<string, number>();
+  let reportTs = 0;
 
   async function report(day: number, positives: Record<string, number>, silent: readonly string[] = []) {
-    const ts = tsOf(day);
+    reportTs = tsOf(day);
     const perDistrict = new Map<string, number>();
     for (const s of stations) {
       if (silent.includes(s.id)) continue;
       const n = perDistrict.get(s.district) ?? 0;
       perDistrict.set(s.district, n + 1);
-      const visits = n < (positives[s.district] ?? 0) ? 2 : 0;
-      await publish(s.client, `devices/${s.id}/telemetry`, JSON.stringify({ v: 1, kind: 'rodent_station', seq: ++seq, ts, periodS: 900, visits, caught: 0, baitPct: 90, lidOpen: false }));
+      activity.set(s.id, n < (positives[s.district] ?? 0) ? INFESTED : 0);
+      await s.device.report();
     }
+    const sent = stations.filter((s) => !silent.includes(s.id)).map((s) => s.device.records().at(-1));
+    expect(sent.every((r) => r?.acked)).toBe(true);
     // Density reads InfluxDB: wait until ingest has stored every reading of the day.
     const expected = stations.length - silent.length;
     const stored = async () => Number((await stack.rows(`SELECT count(seq) FROM rodent_station WHERE time >= ${days[day]?.startMs}ms AND time < ${days[day]?.endMs}ms`))[0]?.count ?? 0);
@@ -144,6 +151,9 @@ describe('density: rodent activity in one district, with acknowledgement, restar
     await stack.rules.stop();
     await stack.rules.start({ clock: () => engineNow, deferFirstEvaluation: true });
   };
+  afterAll(async () => {
+    await Promise.all(stations.map((s) => s.device.stop()));
+  });
   const districtAlerts = () => stack.alerts.store.list({ kind: 'density', districtId: 'yuexiu' }).filter((a) => a.key === districtKey);
 
   beforeAll(async () => {
@@ -151,7 +161,12 @@ describe('density: rodent activity in one district, with acknowledgement, restar
       for (let i = 1; i <= 10; i++) {
         const id = `e2e-rules-rs-${district}-${String(i).padStart(2, '0')}`;
         const cred: DeviceCredential = await stack.register({ id, kind: 'rodent_station', siteId, placement: 'indoor' });
-        stations.push({ id, client: await stack.connectDevice(cred), district });
+        const device = new SimulatedDevice({
+          url: stack.mqttUrl, registration: DeviceRegistrationSchema.parse({ id, kind: 'rodent_station', siteId, placement: 'indoor' }),
+          password: cred.password, seed: 7, periodS: 900, clock: () => reportTs, activity: () => activity.get(id) ?? 0,
+        });
+        expect(await device.connect()).toBe(true);
+        stations.push({ id, device, district });
       }
     }
     await restartEngine();

@@ -25,9 +25,9 @@ export const PROFILES: { readonly [K in DeviceKind]: ProfileFactory<K> } = {
  * infestation, service day) from `seed` and the site id, so a device behaves the same whatever fleet it is in.
  * `site` is the site's type, or the reference data to look it up in; without either it is guessed from the site id.
  */
-export function createProfile(reg: DeviceRegistration, seed: number, site?: SiteType | ReferenceData): DeviceProfile {
+export function createProfile(reg: DeviceRegistration, seed: number, site?: SiteType | ReferenceData, activity?: () => number): DeviceProfile {
   const root = createRng(seed);
   const siteType = typeof site === 'string' ? site : siteTypeOf(reg.siteId, site);
   const factory = PROFILES[reg.kind] as ProfileFactory<DeviceKind>;
-  return factory({ registration: reg, siteType, rng: root.fork(`device:${reg.id}`), siteRng: root.fork(`site:${reg.siteId}`) });
+  return factory({ registration: reg, siteType, rng: root.fork(`device:${reg.id}`), siteRng: root.fork(`site:${reg.siteId}`), activity });
 }

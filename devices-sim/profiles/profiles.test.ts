@@ -236,3 +236,18 @@ describe('bin_sensor', () => {
     expect(mean(temps)).toBeLessThan(36);
   });
 });
+
+describe('the activity knob (scenarios raise or end an infestation)', () => {
+  const reg: DeviceRegistration = { id: 'knob-rs-001', kind: 'rodent_station', siteId: 'yx-park-yuexiu', placement: 'indoor' };
+  const visitsOver = (factor: number) => {
+    const p = createProfile(reg, 3, 'park', () => factor);
+    return Array.from({ length: 48 }, (_, i) => (p.next(Date.UTC(2026, 6, 1) + i * 1800_000, 1800) as { visits: number }).visits);
+  };
+  it('0 silences a station, a large factor makes every report positive, capped at one detection per second', () => {
+    expect(visitsOver(0).every((v) => v === 0)).toBe(true);
+    const heavy = visitsOver(1e8);
+    expect(heavy.every((v) => v > 0 && v <= 1800)).toBe(true);
+    const normal = visitsOver(1);
+    expect(normal.reduce((a, b) => a + b, 0)).toBeLessThan(heavy.reduce((a, b) => a + b, 0));
+  });
+});

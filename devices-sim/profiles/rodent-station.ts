@@ -37,7 +37,7 @@ const SHAPE_MEAN = dailyMean((h) => rodentShape(h, 6.42, 18.58));
 const CATCH_PROBABILITY = 0.04;
 const SERVICE_LID_OPEN_MS = 12 * 60_000;
 
-export const rodentStation: ProfileFactory<'rodent_station'> = ({ registration, siteType, rng, siteRng }) => {
+export const rodentStation: ProfileFactory<'rodent_station'> = ({ registration, siteType, rng, siteRng, activity }) => {
   const vitals = createVitals(rng, registration, { drainPctPerDay: [0.02, 0.08] });
   const siteR = siteRng.fork('rodent');
   const infestation = siteInfestation(siteR.next());
@@ -72,11 +72,13 @@ export const rodentStation: ProfileFactory<'rodent_station'> = ({ registration, 
   return {
     kind: 'rodent_station',
     next(tsMs, periodS) {
+      const factor = activity?.() ?? 1;
       const expected = expectedEvents(tsMs, periodS, (t) => {
         const { sunrise, sunset } = sunTimes(t);
-        return (visitsPerNight * rodentShape(localHour(t), sunrise, sunset)) / SHAPE_MEAN / 86_400;
+        return (factor * visitsPerNight * rodentShape(localHour(t), sunrise, sunset)) / SHAPE_MEAN / 86_400;
       });
-      const visits = rng.poisson(expected);
+      // The entry sensor registers at most one detection per second of the period.
+      const visits = Math.min(rng.poisson(expected), periodS);
       const caught = rng.binomial(visits, CATCH_PROBABILITY);
       baitPct -= visits * biteSize * rng.float(0.6, 1.4) + (weatheringPerDay * periodS) / 86_400;
       if (serviceIn(tsMs - periodS * 1000, tsMs) !== null) baitPct = 100;

@@ -24,6 +24,12 @@ export interface ProfileContext {
   siteType: SiteType;
   rng: Rng;
   siteRng: Rng;
+  /**
+   * Scenario knob: a multiplier on the pest activity the device sees (1 = the profile's own behaviour), read at each
+   * report. Test and demo scenarios use it to raise or end an infestation ("the simulator raises rodent activity in
+   * one district"). Profiles without pests ignore it.
+   */
+  activity?: (() => number) | undefined;
 }
 
 export type ProfileFactory<K extends DeviceKind> = (ctx: ProfileContext) => DeviceProfile<K>;
