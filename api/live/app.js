@@ -205,6 +205,21 @@ function renderContractor() {
   );
 }
 
+/** The sensor proxies a vector reports (not graded by the national packs), at most two, e.g. "毒饵站阳性率 4% (1/23)". */
+function sensorReadouts(g) {
+  const reported = (g.indicators ?? []).filter((i) => i.measuredBy === 'sensor' && typeof i.value === 'number' && i.denominator > 0);
+  return reported.slice(0, 2).map((i) =>
+    h('span', { class: 'grade-sensor', dataset: { indicator: i.indicatorId } },
+      t('grade.sensor', {
+        name: getLang() === 'en' ? i.name.en : i.name.zh,
+        value: Math.round(i.value * 100) / 100,
+        unit: i.unit === '%' ? '%' : ` ${i.unit}`,
+        num: Math.round(i.numerator * 100) / 100,
+        den: Math.round(i.denominator * 100) / 100,
+      })),
+  );
+}
+
 function gradePanel(districtId) {
   const grades = state.grades.get(districtId);
   if (!Array.isArray(grades) || grades.length === 0) {
@@ -222,6 +237,9 @@ function gradePanel(districtId) {
         h('span', { class: 'grade-vector' }, t(`vector.${g.vector}`)),
         h('span', { class: 'grade-level' }, level === 'below_C' ? t('grade.below_C') : (level ?? '—')),
         h('span', { class: 'grade-ratio' }, ratio !== null ? t('grade.ratio', { pct: Math.round(ratio * 100) }) : t(`grade.status.${g.status}`)),
+        // Without a grade (the standard's indicators need field surveys), the sensors still say something: show
+        // what the devices measured this month, with numerator and denominator.
+        ...(level === null ? sensorReadouts(g) : []),
       );
     }),
   );
