@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../platform/sqlite.ts';
 import { openRegistry, RegistryError } from './registry.ts';
@@ -70,5 +73,24 @@ describe('registry', () => {
     expect(r.listDevices({ contractorId: 'jiean' }).map((d) => d.id)).toEqual(['mt-0', 'mt-2', 'mt-4']);
     expect(r.listDevices({ limit: 2, afterId: 'mt-1' }).map((d) => d.id)).toEqual(['mt-2', 'mt-3']);
     expect(r.countDevices()).toBe(5);
+  });
+
+  it("caches device lookups: own changes at once, another process's changes within the TTL", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vw-reg-'));
+    try {
+      const now = { ms: 0 };
+      const a = openRegistry(openDatabase(join(dir, 'r.db')), { clock: () => now.ms, cacheTtlMs: 2000 });
+      a.upsertReference(loadDemoReference());
+      const b = openRegistry(openDatabase(join(dir, 'r.db')), { clock: () => now.ms });
+      expect(a.getDevice('cache-1')).toBeUndefined();
+      b.registerDevice({ id: 'cache-1', kind: 'bin_sensor', siteId: 'yx-toilet-huanghua' });
+      expect(a.getDevice('cache-1')).toBeUndefined(); // another process: not yet
+      now.ms = 2001;
+      expect(a.getDevice('cache-1')?.status).toBe('active');
+      a.setStatus('cache-1', 'disabled'); // this registry: at once
+      expect(a.getDevice('cache-1')?.status).toBe('disabled');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

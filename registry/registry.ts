@@ -102,7 +102,7 @@ function toDevice(r: DeviceRow): Device {
 const hashSecret = (salt: Buffer, password: string): Buffer => createHash('sha256').update(salt).update(password, 'utf8').digest();
 const newPassword = (): string => randomBytes(32).toString('base64url');
 
-export function openRegistry(db: DatabaseSync, opts: { clock?: () => number } = {}): Registry {
+export function openRegistry(db: DatabaseSync, opts: { clock?: () => number; cacheTtlMs?: number } = {}): Registry {
   const clock = opts.clock ?? Date.now;
   db.exec(SCHEMA);
   let version = 0;
@@ -118,9 +118,25 @@ export function openRegistry(db: DatabaseSync, opts: { clock?: () => number } = 
     count: db.prepare('SELECT count(*) AS n FROM devices'),
   };
 
+  // Every reading looks its device up (ingest, rules, the live feed): a small read-through cache keeps that off
+  // SQLite. Changes made through this registry clear it at once; changes by another process (the device CLI, a
+  // separate API) are seen within `cacheTtlMs`.
+  const cacheTtlMs = opts.cacheTtlMs ?? 2000;
+  const cache = new Map<string, { device: Device | undefined; atMs: number }>();
+  let cachedVersion = -1;
   const getDevice = (id: string): Device | undefined => {
+    const now = clock();
+    if (cachedVersion !== version) {
+      cache.clear();
+      cachedVersion = version;
+    }
+    const hit = cache.get(id);
+    if (hit && now - hit.atMs < cacheTtlMs) return hit.device;
     const row = stmt.getDevice.get(id) as DeviceRow | undefined;
-    return row ? toDevice(row) : undefined;
+    const device = row ? toDevice(row) : undefined;
+    if (cache.size >= 100_000) cache.clear();
+    cache.set(id, { device, atMs: now });
+    return device;
   };
   const mustGetDevice = (id: string): Device => {
     const d = getDevice(id);

@@ -37,6 +37,7 @@ import { complianceRoutes } from '../api/routes/compliance.ts';
 import { completenessRoutes } from '../api/routes/completeness.ts';
 import { createCompletenessReader } from '../ingest/completeness-store.ts';
 import { ReplayError } from '../ingest/replay-dead-letter.ts';
+import { createInProcessFeed } from '../rules/engine/in-process-feed.ts';
 import { ApiError } from '../api/errors.ts';
 
 export interface StackOptions {
@@ -132,8 +133,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const acceptTelemetry: AcceptTelemetry = async (_deviceId, topic, payload) => {
       const running = ingest ?? (await ingestStarting);
       if (!running) throw new Error('ingest is stopped'); // the device keeps the reading and sends it again
-      return (await running.admit({ topic, payload, receivedAtMs: Date.now() })) === 'accepted' ? 'forward' : 'withhold';
+      const admission = await running.admit({ topic, payload, receivedAtMs: Date.now() });
+      if (admission !== 'accepted') return 'withhold';
+      rulesFeed?.push(topic, payload); // device rules see each durable reading once, without a second MQTT hop
+      return 'forward';
     };
+    // In one process the rules engine takes readings from ingest directly (rules/engine/in-process-feed.ts).
+    const rulesFeed = embedded ? createInProcessFeed({ logger: logger.child({ component: 'rules' }) }) : undefined;
     const broker = await createBroker({
       devices: registry, servicePassword, logger: brokerLogger, metrics, limits, ...(embedded ? { acceptTelemetry } : {}),
     });
@@ -145,6 +151,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // The alert manager and its publishers are shared by the rules engine and the API (rules/engine/rules-service.ts).
     const rules = await createRulesService({
       config, db, registry, influx, mqttUrl, servicePassword, alertStore, logger: logger.child({ component: 'rules' }), metrics,
+      telemetryFeed: rulesFeed,
     });
     closers.push(() => rules.close());
     const alertManager = rules.manager;

@@ -21,6 +21,7 @@ import { startAlertPublishing } from './alert-publishing.ts';
 import { gradingPacks } from './density/grade-scope.ts';
 import { createGrading, type Grading } from './grading.ts';
 import { startRulesEngine, type RulesEngine } from './start-rules-engine.ts';
+import type { TelemetryFeed } from './in-process-feed.ts';
 
 export interface RulesServiceDeps {
   config: Config;
@@ -32,6 +33,8 @@ export interface RulesServiceDeps {
   alertStore: AlertStore;
   logger: Logger;
   metrics?: MetricsRegistry | undefined;
+  /** One-process mode: readings straight from ingest (in-process-feed.ts) instead of an MQTT subscription. */
+  telemetryFeed?: TelemetryFeed | undefined;
 }
 
 export interface RulesService {
@@ -89,7 +92,7 @@ export async function createRulesService(deps: RulesServiceDeps): Promise<RulesS
       starting ??= startRulesEngine({
         config, mqttUrl: deps.mqttUrl, servicePassword: deps.servicePassword, influx: deps.influx, registry: deps.registry, db: deps.db,
         alerts: { store: deps.alertStore, manager }, surveys, packs, gradingPacks: grading_, policy, logger, metrics: deps.metrics,
-        clock: opts.clock, deferFirstEvaluation: opts.deferFirstEvaluation,
+        clock: opts.clock, deferFirstEvaluation: opts.deferFirstEvaluation, telemetryFeed: deps.telemetryFeed,
       }).then((e) => {
         engine = e;
         return e;

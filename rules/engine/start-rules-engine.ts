@@ -28,6 +28,7 @@ import { buildDeviceRules } from './device-rules.ts';
 import { createDeviceState } from './device-state.ts';
 import { createRulesMetrics } from './metrics.ts';
 import { connectTelemetry } from './mqtt-connections.ts';
+import type { TelemetryFeed } from './in-process-feed.ts';
 import { createObserver } from './observer.ts';
 import type { SurveyStore } from '../surveys/survey-store.ts';
 
@@ -49,6 +50,8 @@ export interface RulesEngineDeps {
   clock?: (() => number) | undefined;
   /** Don't run the first density evaluation at start (tests drive it with `evaluateDensity`). */
   deferFirstEvaluation?: boolean | undefined;
+  /** In the broker's process: readings straight from ingest instead of an MQTT subscription (in-process-feed.ts). */
+  telemetryFeed?: TelemetryFeed | undefined;
 }
 
 export interface RulesEngine {
@@ -94,16 +97,14 @@ export async function startRulesEngine(deps: RulesEngineDeps): Promise<RulesEngi
   const redelivered = await manager.redeliver();
   if (redelivered > 0) log.info({ redelivered }, 'published alert transitions left over by the previous run');
 
-  const telemetry = connectTelemetry({
-    url: deps.mqttUrl,
-    password: deps.servicePassword,
-    logger: log,
-    onMessage: async (topic, payload) => {
-      const t0 = performance.now();
-      await monitor.handle(topic, payload);
-      metrics.readingSeconds.observe((performance.now() - t0) / 1000);
-    },
-  });
+  const onMessage = async (topic: string, payload: Buffer) => {
+    const t0 = performance.now();
+    await monitor.handle(topic, payload);
+    metrics.readingSeconds.observe((performance.now() - t0) / 1000);
+  };
+  const telemetry = deps.telemetryFeed
+    ? { ...deps.telemetryFeed.subscribe(onMessage), connected: () => true }
+    : connectTelemetry({ url: deps.mqttUrl, password: deps.servicePassword, logger: log, onMessage });
 
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>): Promise<T> => {
