@@ -39,11 +39,13 @@ export function parseFaults(list: string): FaultSpec[] {
   return specs;
 }
 
-const intFlag = (name: string) => z.coerce.number({ error: `--${name} must be a number` }).int(`--${name} must be a whole number`);
+const intFlag = (name: string) =>
+  z.coerce.number({ error: (i) => (i.code === 'invalid_type' ? `--${name} must be a number` : undefined) }).int(`--${name} must be a whole number`);
 
 const ConfigSchema = z.strictObject({
   devices: intFlag('devices').min(1).max(100_000),
-  intervalMs: intFlag('interval-ms').min(100).max(7 * 24 * 3_600_000),
+  // Floods and load tests send faster than any real device (down to 1 ms per device).
+  intervalMs: intFlag('interval-ms').min(1, '--interval-ms must be at least 1').max(7 * 24 * 3_600_000),
   url: z.string().regex(/^mqtts?:\/\/|^wss?:\/\/|^tcp:\/\//, '--url must be an mqtt://, mqtts://, ws:// or wss:// URL'),
   apiUrl: z.url('--api must be a URL').optional(),
   adminToken: z.string().min(1).optional(),
@@ -82,7 +84,7 @@ export function parseSimConfig(argv: readonly string[], env: NodeJS.ProcessEnv, 
   if (values.rate !== undefined) {
     const rate = Number(values.rate);
     if (!(rate > 0)) throw new Error('--rate must be a positive number of readings per second');
-    intervalMs = Math.max(100, Math.round((devices * 1000) / rate));
+    intervalMs = Math.max(1, Math.round((devices * 1000) / rate));
   }
   const parsed = ConfigSchema.safeParse({
     devices: values.devices ?? 200,
