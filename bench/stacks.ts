@@ -32,6 +32,8 @@ export interface StackUnderTest {
 export interface StackOptions {
   env?: Record<string, string>;
   cpuProfDir?: string | undefined;
+  /** Keep what the database holds (the grading scenario writes its month first). */
+  keepDb?: boolean | undefined;
 }
 
 export async function startStackUnderTest(
@@ -39,7 +41,7 @@ export async function startStackUnderTest(
 ): Promise<StackUnderTest> {
   const dir = join(world.dir, `${name}-${Date.now()}`);
   if (name === 'vectorwatch') {
-    const influx = await world.freshDb('vectorwatch');
+    const influx = opts.keepDb ? world.db('vectorwatch') : await world.freshDb('vectorwatch');
     const passwords = provisionRegistry(dir, plan);
     const sys = await startVectorWatch({ dataDir: dir, influxUrl: world.influxUrl, influxDb: 'vectorwatch', env: opts.env ?? {}, cpuProfDir: opts.cpuProfDir });
     return { name, mqttUrl: sys.mqttUrl, httpUrl: sys.httpUrl, influx, passwords, pids: sys.pids, notes: [], stop: sys.stop };

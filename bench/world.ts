@@ -59,6 +59,7 @@ export interface World {
   influxUrl: string;
   /** A client on `db`, created (and emptied) on demand. */
   freshDb(db: string): Promise<InfluxHttp>;
+  db(db: string): InfluxHttp;
   close(): Promise<void>;
 }
 
@@ -76,6 +77,7 @@ export async function startWorld(): Promise<World> {
       await admin.exec(`CREATE DATABASE "${db}"`);
       return createInfluxHttp({ url: influxd.url, db });
     },
+    db: (db) => createInfluxHttp({ url: influxd.url, db }),
     async close() {
       await influxd.stop();
       rmSync(dir, { recursive: true, force: true });

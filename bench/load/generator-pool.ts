@@ -37,6 +37,7 @@ class Worker {
 export class GeneratorPool {
   readonly #workers: Worker[];
   #sizes: number[] = [];
+  #nextSeq = 0;
 
   constructor(processes: number) {
     this.#workers = Array.from({ length: processes }, () => new Worker());
@@ -50,6 +51,7 @@ export class GeneratorPool {
     const n = this.#workers.length;
     const parts = this.#workers.map((_, i) => devices.filter((_, j) => j % n === i));
     this.#sizes = parts.map((p) => p.length);
+    this.#nextSeq = options.firstSeq;
     const t0 = performance.now();
     const reports = await Promise.all(this.#workers.map((w, i) => w.call<ConnectReport>({ op: 'connect', devices: parts[i]!, options })));
     return { connected: sum(reports.map((r) => r.connected)), failed: sum(reports.map((r) => r.failed)), ms: performance.now() - t0 };
@@ -58,8 +60,9 @@ export class GeneratorPool {
   async run(run: RunOptions, drainMs = 60_000): Promise<RunReport> {
     const total = sum(this.#sizes);
     const reports = await Promise.all(
-      this.#workers.map((w, i) => w.call<RunReport>({ op: 'run', run: { ...run, ratePerS: (run.ratePerS * this.#sizes[i]!) / total }, drainMs })),
+      this.#workers.map((w, i) => w.call<RunReport>({ op: 'run', run: { ...run, ratePerS: (run.ratePerS * this.#sizes[i]!) / total, firstSeq: this.#nextSeq }, drainMs })),
     );
+    this.#nextSeq = Math.max(...reports.flatMap((r) => r.devices.map((d) => d.nextSeq)));
     return {
       offered: sum(reports.map((r) => r.offered)),
       sent: sum(reports.map((r) => r.sent)),

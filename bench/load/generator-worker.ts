@@ -13,6 +13,9 @@ export type WorkerRequest =
 
 let generator: LoadGenerator | undefined;
 
+// The bench went away (Ctrl-C, a crash): so do we.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', (msg: WorkerRequest) => {
   void (async () => {
     try {

@@ -35,6 +35,11 @@ export interface RunOptions {
   /** Readings per second over all devices of this generator. */
   ratePerS: number;
   seconds: number;
+  /**
+   * Every device starts the run at this seq (default: the highest next seq of any device), so one seq range and one
+   * time window select exactly this run's readings of every device.
+   */
+  firstSeq?: number | undefined;
 }
 
 export interface DeviceTally {
@@ -157,8 +162,9 @@ export class LoadGenerator {
     const opts = this.#opts;
     if (!opts) throw new Error('connect() first');
     const devs = this.#devs;
+    const firstSeq = run.firstSeq ?? Math.max(...devs.map((d) => d.nextSeq));
     for (const d of devs) {
-      d.firstSeq = d.nextSeq;
+      d.firstSeq = d.nextSeq = firstSeq;
       d.acked = 0;
       d.failed = 0;
     }

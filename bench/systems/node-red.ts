@@ -33,14 +33,14 @@ export function nodeRedFlow(mqttUrl: string, influxUrl: string, db: string): obj
   const m = new URL(mqttUrl);
   const i = new URL(influxUrl);
   return [
-    { id: 'tab', type: 'tab', label: 'telemetry' },
-    { id: 'broker', type: 'mqtt-broker', name: 'mosquitto', broker: m.hostname, port: m.port, clientid: 'nodered-bench', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
-    { id: 'influx', type: 'influxdb', hostname: i.hostname, port: i.port, protocol: 'http', database: db, name: 'influx', usetls: false, influxdbVersion: '1.x' },
-    { id: 'in', type: 'mqtt in', z: 'tab', name: '', topic: 'devices/+/telemetry', qos: '1', datatype: 'utf8', broker: 'broker', nl: false, rap: false, inputs: 0, wires: [['json']] },
-    { id: 'json', type: 'json', z: 'tab', property: 'payload', action: 'obj', pretty: false, wires: [['point']] },
-    { id: 'point', type: 'function', z: 'tab', name: 'to point', func: TO_POINT, outputs: 1, wires: [['join']] },
-    { id: 'join', type: 'join', z: 'tab', mode: 'custom', build: 'array', property: 'payload', propertyType: 'msg', key: 'topic', joiner: '\\n', joinerType: 'str', accumulate: false, timeout: '0.2', count: '5000', reduceRight: false, wires: [['batch']] },
-    { id: 'batch', type: 'influxdb batch', z: 'tab', influxdb: 'influx', precision: 'n', retentionPolicy: '', name: 'influx batch', wires: [] },
+    { id: 'f1a0000000000001', type: 'tab', label: 'telemetry' },
+    { id: 'c0a0000000000001', type: 'mqtt-broker', name: 'mosquitto', broker: m.hostname, port: m.port, clientid: 'nodered-bench', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
+    { id: 'c0a0000000000002', type: 'influxdb', hostname: i.hostname, port: i.port, protocol: 'http', database: db, name: 'influxdb 1.x', usetls: false, influxdbVersion: '1.x' },
+    { id: 'n0a0000000000001', type: 'mqtt in', z: 'f1a0000000000001', name: '', topic: 'devices/+/telemetry', qos: '1', datatype: 'utf8', broker: 'c0a0000000000001', nl: false, rap: false, inputs: 0, wires: [['n0a0000000000002']] },
+    { id: 'n0a0000000000002', type: 'json', z: 'f1a0000000000001', property: 'payload', action: 'obj', pretty: false, wires: [['n0a0000000000003']] },
+    { id: 'n0a0000000000003', type: 'function', z: 'f1a0000000000001', name: 'to point', func: TO_POINT, outputs: 1, wires: [['n0a0000000000004']] },
+    { id: 'n0a0000000000004', type: 'join', z: 'f1a0000000000001', mode: 'custom', build: 'array', property: 'payload', propertyType: 'msg', key: 'topic', joiner: '\\n', joinerType: 'str', accumulate: false, timeout: '0.2', count: '5000', reduceRight: false, wires: [['n0a0000000000005']] },
+    { id: 'n0a0000000000005', type: 'influxdb batch', z: 'f1a0000000000001', influxdb: 'c0a0000000000002', precision: 'n', retentionPolicy: '', name: 'influx batch', wires: [] },
   ];
 }
 
