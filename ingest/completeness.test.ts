@@ -65,4 +65,14 @@ describe('completeness tracker (SQLite)', () => {
     expect(reader.days('rs-001', '2025-06-02', '2025-06-02')[0]).toMatchObject({ received: 2, expected: 3, missing: 1, gaps: 1 });
     expect(localDay(Date.parse('2025-06-01T16:00:00Z'), 'Asia/Shanghai')).toBe('2025-06-02');
   });
+
+  it('cuts days at local midnight, also where the offset is not whole hours (cached per quarter hour)', () => {
+    for (let i = 0; i < 2; i++) {
+      // Kathmandu is UTC+05:45: midnight there is 18:15Z.
+      expect(localDay(Date.parse('2025-06-01T18:14:59.999Z'), 'Asia/Kathmandu')).toBe('2025-06-01');
+      expect(localDay(Date.parse('2025-06-01T18:15:00Z'), 'Asia/Kathmandu')).toBe('2025-06-02');
+      expect(localDay(Date.parse('2025-06-01T15:59:59.999Z'), 'Asia/Shanghai')).toBe('2025-06-01');
+      expect(localDay(Date.parse('2025-06-01T16:00:00Z'), 'Asia/Shanghai')).toBe('2025-06-02');
+    }
+  });
 });

@@ -205,6 +205,8 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   let readerWake: (() => void) | undefined;
   /** Ends of records read but not yet released, oldest first: release() counts them off. */
   const readEnds: SpoolPosition[] = [];
+  /** Index of the oldest unreleased entry of `readEnds`: Array#shift on ~20,000 entries is a memmove each (issue 7 profile). */
+  let readHead = 0;
 
   function wakeReader(): void {
     const w = readerWake;
@@ -308,9 +310,13 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
       if (comparePositions(pos, cursor) <= 0) return persistCursor();
       if (comparePositions(pos, readPos) > 0) throw new RangeError('spool release beyond what was read');
       unconsumedBytes -= bytesBetween(cursor, pos);
-      while (readEnds.length > 0 && comparePositions(readEnds[0]!, pos) <= 0) {
-        readEnds.shift();
+      while (readHead < readEnds.length && comparePositions(readEnds[readHead]!, pos) <= 0) {
+        readHead++;
         unconsumedRecords--;
+      }
+      if (readHead === readEnds.length || readHead > 4096) {
+        readEnds.splice(0, readHead);
+        readHead = 0;
       }
       for (const s of [...sizes.keys()]) if (s < pos.segment) sizes.delete(s);
       cursor = { ...pos };
