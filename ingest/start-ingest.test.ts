@@ -94,6 +94,8 @@ describe('startIngest (real aedes, real influxd)', () => {
     // Same metrics registry and database: a composition root restarting ingest in one process.
     const second = await startIngest(deps);
     await waitFor(async () => (await storedCount()) === 3, 5000, 'queued readings stored');
+    // InfluxDB can show the points a moment before the sink's write call returns and counts them.
+    await waitFor(async () => second.stats().stored === 2, 5000, 'stored readings counted');
     expect(second.stats()).toMatchObject({ received: 2, stored: 2 });
     expect((await registry.getSingleMetric('vectorwatch_ingest_received_total')?.get())?.values[0]?.value).toBe(5);
     expect(second.deadLetters.count()).toBe(1);
