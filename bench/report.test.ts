@@ -6,7 +6,7 @@ const proc = (cpuPct: number) => ({ cpuPct, cpuS: 1, rssMeanMiB: 100, rssPeakMiB
 const step = (rate: number, sent: number, lost: number, cpu: number, held: boolean) => ({
   offeredPerS: rate, sentPerS: sent, ackedPerS: sent, seconds: 60, maxLagS: held ? 0 : 1, deferred: 0,
   delivery: { devices: 200, acked: sent * 60, stored: sent * 60 - lost, lost, duplicated: 0, unacked: 0, devicesWithLoss: lost ? 10 : 0 },
-  drainS: 1, held, cpuUsPerReading: cpu, processes: { influxd: proc(20) }, generator: proc(30),
+  drainS: 1, held, cpuUsPerReading: cpu, processes: { influxd: proc(20) }, generator: proc(30), loadAvg1: 2.5,
 });
 const tp = (stack: ThroughputResult['stack'], steps: ReturnType<typeof step>[], sustainedPerS: number): ThroughputResult =>
   ({ stack, devices: 200, stepSeconds: 60, steps, sustainedPerS, notes: [] });

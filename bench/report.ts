@@ -129,11 +129,12 @@ export function renderMarkdown(r: BenchResult): string {
     parts.push('\n## Sustained throughput (QoS 1, one connection per device)\n');
     const procs = [...new Set(r.throughput.flatMap((t) => t.steps.flatMap((s) => Object.keys(s.processes))))];
     parts.push(table(
-      ['stack', 'offered/s', 'published/s', 'stored', 'lost', 'dup', 'drain s', 'max lag s', 'held', 'µs CPU/reading', ...procs.map((p) => `${p} CPU % / RSS MiB`), 'generator CPU %'],
+      ['stack', 'offered/s', 'published/s', 'stored', 'lost', 'dup', 'drain s', 'max lag s', 'held', 'µs CPU/reading', ...procs.map((p) => `${p} CPU % / RSS MiB`), 'generator CPU %', 'load avg'],
       r.throughput.flatMap((t) => t.steps.map((s) => [
         t.stack, fmt(s.offeredPerS), fmt(s.sentPerS), fmt(s.delivery.stored), fmt(s.delivery.lost), fmt(s.delivery.duplicated), fmt(s.drainS, 1), fmt(s.maxLagS, 1),
         s.held ? 'yes' : 'no', fmt(s.cpuUsPerReading, 1),
         ...procs.map((p) => (s.processes[p] ? `${fmt(s.processes[p]!.cpuPct)} / ${fmt(s.processes[p]!.rssPeakMiB)}` : '')), fmt(s.generator.cpuPct),
+        fmt(s.loadAvg1, 1),
       ])),
     ));
     parts.push('');
@@ -158,7 +159,7 @@ export function renderMarkdown(r: BenchResult): string {
     parts.push(table(['path', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'], [
       ['publish → PUBACK (durable in the spool)', l.publishToAckMs], ['publish → queryable in InfluxDB', l.publishToStoredMs], ['publish → device-rule alert on MQTT', l.publishToAlertMs],
     ].map(([name, s]) => { const q = s as LatencyResult['publishToAckMs']; return [name as string, q.n, fmt(q.p50), fmt(q.p95), fmt(q.p99), fmt(q.max)]; })));
-    parts.push(`\nStored latency is an upper bound: InfluxDB polled every ${l.pollMs} ms. Missing: ${l.storedMissing} stored, ${l.alertsMissing} alerts.`);
+    parts.push(`\nStored latency is an upper bound: InfluxDB polled every ${l.pollMs} ms. Missing: ${l.storedMissing} stored, ${l.alertsMissing} alerts. Load average (1 min) at the end: ${fmt(l.loadAvg1, 1)}.`);
   }
 
   const fleets = [...(r.connections ? [r.connections] : []), ...r.fleetGrowth];

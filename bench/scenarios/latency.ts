@@ -9,6 +9,7 @@
  *   (`opened`, then `resolved` automatically); an MQTT subscriber of `alerts/#` matches events to readings first in,
  *   first out per probe and transition (as bench/rules-latency.ts does).
  */
+import { loadavg } from 'node:os';
 import mqtt from 'mqtt';
 import type { AlertEvent } from '../../contracts/alert.ts';
 import type { DeviceRegistration } from '../../contracts/registry.ts';
@@ -46,6 +47,8 @@ export interface LatencyResult {
   /** Sampled readings never seen stored. */
   storedMissing: number;
   processes: Record<string, ProcessFigures>;
+  /** 1-minute load average when the run ended (other jobs on the machine show here). */
+  loadAvg1: number;
 }
 
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -154,6 +157,7 @@ export async function runLatency(world: World, opts: LatencyOptions): Promise<La
     const result: LatencyResult = {
       ratePerS: opts.ratePerS, seconds: opts.seconds, devices: opts.devices, probes: opts.probes, probeRatePerS: opts.probeRatePerS, pollMs: opts.pollMs,
       publishToAckMs: summarise(ackLat), publishToStoredMs: summarise(storedLat), publishToAlertMs: summarise(alertLat), alertsMissing, storedMissing, processes,
+      loadAvg1: round(loadavg()[0] ?? Number.NaN, 2),
     };
     opts.log(`  latency at ${opts.ratePerS}/s: stored p99 ${result.publishToStoredMs.p99} ms, alert p99 ${result.publishToAlertMs.p99} ms (missing ${alertsMissing})`);
     return result;

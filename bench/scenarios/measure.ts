@@ -4,6 +4,7 @@
  * scenarios.
  */
 import { checkDelivery, storedCounts, waitForStored, type DeliveryCheck } from '../influx-check.ts';
+import { loadavg } from 'node:os';
 import type { GeneratorPool } from '../load/generator-pool.ts';
 import type { RunReport } from '../load/generator.ts';
 import { ProcMeter, type ProcUsage } from '../proc-stats.ts';
@@ -33,6 +34,8 @@ export interface StepResult {
   cpuUsPerReading: number;
   processes: Record<string, ProcessFigures>;
   generator: ProcessFigures;
+  /** 1-minute load average at the end of the step: above ~2 (the cores) plus what this bench runs means other jobs. */
+  loadAvg1: number;
 }
 
 const MiB = 2 ** 20;
@@ -92,6 +95,7 @@ export async function measureStep(
     cpuUsPerReading: round(delivery.stored > 0 ? (1e6 * stackCpuS) / delivery.stored : Number.NaN),
     processes,
     generator: figures(genUsage, wallS),
+    loadAvg1: round(loadavg()[0] ?? Number.NaN, 2),
     report,
   };
 }
