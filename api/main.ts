@@ -20,6 +20,7 @@ import { loadCertificationProfiles } from '../rules/certification-profiles.ts';
 import { loadPacks } from '../rules/load-packs.ts';
 import { loadAlertPolicy } from '../rules/engine/alert-policy.ts';
 import { gradingPacks } from '../rules/engine/density/grade-scope.ts';
+import { createDayPartialsStore } from '../rules/engine/density/day-partials-store.ts';
 import { createGrading } from '../rules/engine/grading.ts';
 import { createSurveyStore } from '../rules/surveys/survey-store.ts';
 import { createCompletenessReader } from '../ingest/completeness-store.ts';
@@ -51,7 +52,7 @@ await runService('api', async (config, logger) => {
   const surveys = createSurveyStore(db);
   const grading = createGrading({
     influx, registry, surveys, packs: gradingPacks(packs), profiles: loadCertificationProfiles(),
-    timeZone: config.TIME_ZONE, nightWindow: loadAlertPolicy(config.RULES_POLICY_FILE).lampNight,
+    timeZone: config.TIME_ZONE, nightWindow: loadAlertPolicy(config.RULES_POLICY_FILE).lampNight, dayStore: createDayPartialsStore(db),
   });
   const tz = config.TIME_ZONE;
   const app = await buildApp({

@@ -115,6 +115,11 @@ export const ConfigSchema = z.object({
   RULES_EVAL_INTERVAL_MS: positiveInt(60_000),
   /** Silence and bin-emptying checks and alert escalation run this often. */
   RULES_TICK_MS: positiveInt(30_000),
+  /**
+   * Grading roll-ups (rules/engine/density/day-partials.ts): a closed day is re-read from InfluxDB every 15 min for
+   * this many hours after it closes, so readings a device sends late (replaying its buffer) reach the grades.
+   */
+  RULES_ROLLUP_LATE_HOURS: positiveInt(72),
   /** Period kinds whose current period is evaluated and written as `indicator` points, comma-separated. */
   RULES_PERIOD_KINDS: z
     .string()

@@ -1,6 +1,7 @@
 /**
  * Grades and certification of any scope and period, on demand (issue 3: `GET /api/grades`, `GET /api/compliance`):
- * per-device aggregates from InfluxDB for that scope only, the field surveys of the period, the worst-of grade per
+ * per-device aggregates of that scope only, from the engine's daily roll-ups where it has made them and from InfluxDB
+ * for the other days (day-partials.ts), the field surveys of the period, the worst-of grade per
  * vector, the dengue bands, and the hygienic-city verdict under a profile chosen per request (`national`,
  * `provincial-legacy`; standards.md §4). Nothing is written and no alert is raised: that is the engine's schedule.
  */
@@ -13,20 +14,27 @@ import type { NightWindow } from '../lamp-nights.ts';
 import type { Period } from '../periods.ts';
 import type { SurveyStore } from '../surveys/survey-store.ts';
 import { describeGrades, type GradesReport } from './density/describe-grades.ts';
+import type { DayPartialsStore } from './density/day-partials-store.ts';
+import { createDayPartials, type AggregateBasis } from './density/day-partials.ts';
 import { allDevices } from './density/evaluate-density.ts';
 import { gradeScope, inScope, type GradingPacks, type Scope, type ScopeGrades } from './density/grade-scope.ts';
-import { querySensorAggregates } from './density/sensor-aggregates.ts';
 
 export interface ComplianceReport {
   profile: { id: string; name: CertificationProfile['name']; status: CertificationProfile['status'] };
   outcome: CertificationResult['outcome'];
   checks: CertificationResult['checks'];
   vectors: CertificationResult['vectors'];
-  grades: GradesReport;
+  grades: GradesReport & { sensorData: SensorDataBasis };
+}
+
+/** Where the sensor data of a report came from (shown with the grades, so a reader knows what is rolled up). */
+export interface SensorDataBasis extends AggregateBasis {
+  /** When the grades were computed. */
+  asOf: string;
 }
 
 export interface Grading {
-  grades(scope: Scope, period: Period, opts?: { evidenceIds?: boolean }): Promise<{ report: GradesReport; grades: ScopeGrades }>;
+  grades(scope: Scope, period: Period, opts?: { evidenceIds?: boolean }): Promise<{ report: GradesReport & { sensorData: SensorDataBasis }; grades: ScopeGrades }>;
   compliance(scope: Scope, period: Period, profileId: string, opts?: { evidenceIds?: boolean }): Promise<ComplianceReport>;
   profileIds(): string[];
 }
@@ -39,18 +47,20 @@ export function createGrading(deps: {
   profiles: ReadonlyMap<string, CertificationProfile>;
   timeZone: string;
   nightWindow: NightWindow;
+  /** The rules engine's daily roll-ups: days it has rolled up are read from here, the rest from InfluxDB. */
+  dayStore: DayPartialsStore;
+  clock?: () => number;
 }): Grading {
+  const clock = deps.clock ?? Date.now;
+  const days = createDayPartials({ influx: deps.influx, store: deps.dayStore, timeZone: deps.timeZone, nightWindow: deps.nightWindow });
   async function grades(scope: Scope, period: Period, opts: { evidenceIds?: boolean } = {}) {
     const where = scope.level === 'district' ? { districtId: scope.id } : scope.level === 'site' ? { siteId: scope.id } : {};
     const devices = allDevices(deps.registry, where);
-    const aggregates = await querySensorAggregates(
-      deps.influx,
-      { startMs: period.startMs, endMs: period.endMs, timeZone: deps.timeZone, nightWindow: deps.nightWindow, where },
-      devices,
-    );
+    const nowMs = clock();
+    const { aggregates, basis } = await days.aggregates(period, where, devices);
     const surveys = deps.surveys.inRange(period.startMs, period.endMs).filter((s) => inScope(scope, s));
     const g = gradeScope(deps.packs, scope, aggregates, surveys);
-    return { report: describeGrades(deps.packs, g, period, opts), grades: g };
+    return { report: { ...describeGrades(deps.packs, g, period, opts), sensorData: { ...basis, asOf: new Date(nowMs).toISOString() } }, grades: g };
   }
   return {
     grades,

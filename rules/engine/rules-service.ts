@@ -19,6 +19,7 @@ import { createSurveyStore, type SurveyStore } from '../surveys/survey-store.ts'
 import { loadAlertPolicy, type AlertPolicy } from './alert-policy.ts';
 import { startAlertPublishing } from './alert-publishing.ts';
 import { gradingPacks } from './density/grade-scope.ts';
+import { createDayPartialsStore } from './density/day-partials-store.ts';
 import { createGrading, type Grading } from './grading.ts';
 import { startRulesEngine, type RulesEngine } from './start-rules-engine.ts';
 import type { TelemetryFeed } from './in-process-feed.ts';
@@ -65,7 +66,7 @@ export async function createRulesService(deps: RulesServiceDeps): Promise<RulesS
   const surveys = createSurveyStore(deps.db);
   const grading = createGrading({
     influx: deps.influx, registry: deps.registry, surveys, packs: grading_, profiles: loadCertificationProfiles(),
-    timeZone: config.TIME_ZONE, nightWindow: policy.lampNight,
+    timeZone: config.TIME_ZONE, nightWindow: policy.lampNight, dayStore: createDayPartialsStore(deps.db),
   });
   // Ingest creates the database too, possibly later than this start; the engine writes `indicator` points itself.
   // Idempotent in InfluxDB 1.x; 2.x/3.x refuse it and map a bucket instead (DBRP), which is fine.

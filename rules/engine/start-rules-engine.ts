@@ -21,19 +21,20 @@ import { RuleError } from '../errors.ts';
 import type { PackSet } from '../load-packs.ts';
 import type { AlertPolicy } from './alert-policy.ts';
 import { buildDensityRules } from './density/density-rules.ts';
+import { createDayPartialsStore } from './density/day-partials-store.ts';
 import { createDensityEvaluator, type DensityRun, type EvaluatedPeriodKind } from './density/evaluate-density.ts';
 import type { GradingPacks } from './density/grade-scope.ts';
 import { createDeviceMonitor, type DeviceMonitorStats } from './device-monitor.ts';
 import { buildDeviceRules } from './device-rules.ts';
 import { createDeviceState } from './device-state.ts';
-import { createRulesMetrics } from './metrics.ts';
+import { createRulesMetrics, registerRollUpMetrics } from './metrics.ts';
 import { connectTelemetry } from './mqtt-connections.ts';
 import type { TelemetryFeed } from './in-process-feed.ts';
 import { createObserver } from './observer.ts';
 import type { SurveyStore } from '../surveys/survey-store.ts';
 
 export interface RulesEngineDeps {
-  config: Pick<Config, 'TIME_ZONE' | 'RULES_EVAL_INTERVAL_MS' | 'RULES_TICK_MS' | 'RULES_PERIOD_KINDS' | 'RULES_ALERT_PERIOD_KIND'>;
+  config: Pick<Config, 'TIME_ZONE' | 'RULES_EVAL_INTERVAL_MS' | 'RULES_TICK_MS' | 'RULES_PERIOD_KINDS' | 'RULES_ALERT_PERIOD_KIND' | 'RULES_ROLLUP_LATE_HOURS'>;
   mqttUrl: string;
   servicePassword: string;
   influx: Pick<InfluxHttp, 'query' | 'write'>;
@@ -91,8 +92,11 @@ export async function startRulesEngine(deps: RulesEngineDeps): Promise<RulesEngi
   const density = createDensityEvaluator({
     influx: deps.influx, registry: deps.registry, surveys: deps.surveys, packs: deps.gradingPacks, rules: densityRules, observer,
     timeZone: config.TIME_ZONE, nightWindow: deps.policy.lampNight, periodKinds: config.RULES_PERIOD_KINDS as EvaluatedPeriodKind[],
-    alertPeriodKind: config.RULES_ALERT_PERIOD_KIND, clock, logger: log,
+    alertPeriodKind: config.RULES_ALERT_PERIOD_KIND, clock, logger: log, dayStore: createDayPartialsStore(deps.db),
+    rollUpLateMs: config.RULES_ROLLUP_LATE_HOURS * 3_600_000,
   });
+
+  registerRollUpMetrics(deps.metrics, () => density.rollUps());
 
   const redelivered = await manager.redeliver();
   if (redelivered > 0) log.info({ redelivered }, 'published alert transitions left over by the previous run');
@@ -152,6 +156,7 @@ export async function startRulesEngine(deps: RulesEngineDeps): Promise<RulesEngi
       for (const t of timers) clearInterval(t);
       await telemetry.close();
       await Promise.allSettled([...inFlight]);
+      await density.close();
       state.flush();
       await manager.idle();
       log.info(monitor.stats(), 'rules engine stopped');

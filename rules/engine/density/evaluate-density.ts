@@ -1,6 +1,7 @@
 /**
  * Density evaluation (issue 3): for the current period of each configured kind (month and ISO week by default) it
- * queries the per-device aggregates once for the whole city (sensor-aggregates.ts), joins the field surveys of the
+ * gets the per-device aggregates once for the whole city (day-partials.ts: daily roll-ups in the metadata database
+ * plus InfluxDB for the open days; it keeps the roll-ups of the current and previous periods up to date), joins the field surveys of the
  * period, grades the city, every district and every site (grade-scope.ts), writes one `indicator` point per
  * indicator and scope, and — for the alerting period kind — observes the density and dengue rules of every site and
  * district. On-demand grades of any scope and period (`GET /api/grades`) take the same path (grading.ts).
@@ -24,7 +25,8 @@ import { periodNames } from '../period-names.ts';
 import { densityRuleKey, dengueRuleKey, type DensityRules } from './density-rules.ts';
 import { describeGrades, indicatorLines } from './describe-grades.ts';
 import { gradeScope, type GradingPacks, type Scope, type ScopeGrades } from './grade-scope.ts';
-import { createAggregateCache } from './aggregate-cache.ts';
+import { createDayPartials } from './day-partials.ts';
+import type { DayPartialsStore } from './day-partials-store.ts';
 
 export type EvaluatedPeriodKind = 'day' | 'week' | 'month';
 
@@ -43,6 +45,10 @@ export interface DensityEvaluatorDeps {
   alertPeriodKind: EvaluatedPeriodKind;
   clock: () => number;
   logger: Logger;
+  /** Daily roll-ups (metadata database): the evaluator keeps them up to date; the API's grades read them. */
+  dayStore: DayPartialsStore;
+  /** How long after a day closes late readings are still looked for (RULES_ROLLUP_LATE_HOURS). */
+  rollUpLateMs?: number;
 }
 
 export interface DensityRun {
@@ -50,12 +56,18 @@ export interface DensityRun {
   durationMs: number;
   periods: { kind: string; label: string; scopes: number; points: number; devices: number; surveys: number; queryMs: number }[];
   observations: number;
+  /** Closed days rolled up before the evaluation (days of the current periods not rolled up yet). */
+  rolledUp: number;
 }
 
 export interface DensityEvaluator {
   /** Evaluates the current periods; concurrent calls share the run in progress. */
   evaluate(): Promise<DensityRun>;
   lastRun(): DensityRun | null;
+  /** Daily roll-ups: closed days of the current and previous periods not rolled up yet, and days rolled up so far. */
+  rollUps(): { missing: number; rolledUp: number; refreshed: number };
+  /** Waits for the background roll-up of the previous periods, if one runs, and stops it early. */
+  close(): Promise<void>;
 }
 
 const WRITE_CHUNK = 5000;
@@ -79,8 +91,43 @@ export function allDevices(registry: Pick<Registry, 'listDevices'>, where: { dis
 export function createDensityEvaluator(deps: DensityEvaluatorDeps): DensityEvaluator {
   const log = deps.logger.child({ module: 'density' });
   let running: Promise<DensityRun> | null = null;
-  const cache = createAggregateCache({ influx: deps.influx, timeZone: deps.timeZone, nightWindow: deps.nightWindow });
+  const days = createDayPartials({ influx: deps.influx, store: deps.dayStore, timeZone: deps.timeZone, nightWindow: deps.nightWindow, lateMs: deps.rollUpLateMs });
   let last: DensityRun | null = null;
+  let backfilling: Promise<void> | null = null;
+  let closing = false;
+  const rollUps = { rolledUp: 0, refreshed: 0 };
+  const count = (r: { rolledUp: number; refreshed: number }) => {
+    rollUps.rolledUp += r.rolledUp;
+    rollUps.refreshed += r.refreshed;
+  };
+
+  /** The current period of each evaluated kind, and where the current and previous periods start. */
+  function windowsAt(atMs: number) {
+    const periods = deps.periodKinds.map((kind) => ({ kind, period: periodOf(kind, atMs, deps.timeZone) }));
+    const currentFrom = Math.min(...periods.map((p) => p.period.startMs));
+    const previousFrom = Math.min(...periods.map((p) => periodOf(p.kind, p.period.startMs - 1, deps.timeZone).startMs));
+    return { periods, currentFrom, previousFrom };
+  }
+
+  /**
+   * The previous period of each kind (last month, last week) is what a health office grades most: its days are rolled
+   * up in the background, one day at a time, so the first evaluation after a start is not held up by them.
+   */
+  function backfill(fromMs: number, toMs: number): void {
+    if (backfilling !== null || closing || fromMs >= toMs) return;
+    backfilling = (async () => {
+      // One missing day per pass; once none is missing, one stale day per evaluation is re-queried (late readings).
+      for (;;) {
+        const r = await days.maintain(fromMs, toMs, deps.clock(), { maxDays: 1, stop: () => closing });
+        count(r);
+        if (r.rolledUp === 0 || closing) break;
+      }
+    })()
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'rolling up the previous period failed; the next evaluation tries again'))
+      .finally(() => {
+        backfilling = null;
+      });
+  }
 
   function places(): { district: (id: string) => PlaceNames['district']; sites: Site[] } {
     const districts = new Map(deps.registry.listDistricts().map((d) => [d.id, { zh: d.name, en: d.nameEn }]));
@@ -124,12 +171,15 @@ export function createDensityEvaluator(deps: DensityEvaluatorDeps): DensityEvalu
     const { district, sites } = places();
     const districtIds = [...new Set([...deps.registry.listDistricts().map((d) => d.id)])];
     const devices = allDevices(deps.registry);
-    const result: DensityRun = { atMs, durationMs: 0, periods: [], observations: 0 };
-    const periods = deps.periodKinds.map((kind) => ({ kind, period: periodOf(kind, atMs, deps.timeZone) }));
-    cache.evictBefore(Math.min(...periods.map((p) => p.period.startMs)));
+    const result: DensityRun = { atMs, durationMs: 0, periods: [], observations: 0, rolledUp: 0 };
+    const { periods, currentFrom, previousFrom } = windowsAt(atMs);
+    // Days of the current periods first (the alerts depend on them), with one stale day re-queried for late readings.
+    const current = await days.maintain(currentFrom, atMs, atMs);
+    count(current);
+    result.rolledUp = current.rolledUp;
     for (const { kind, period } of periods) {
       const q0 = performance.now();
-      const aggregates = await cache.aggregates(period, devices, atMs);
+      const { aggregates } = await days.aggregates(period, {}, devices);
       const surveys: Survey[] = deps.surveys.inRange(period.startMs, period.endMs);
       const queryMs = performance.now() - q0;
       const scopes: { scope: Scope; districtId: string; site?: Site }[] = [
@@ -155,6 +205,7 @@ export function createDensityEvaluator(deps: DensityEvaluatorDeps): DensityEvalu
     }
     result.durationMs = Math.round(performance.now() - t0);
     log.debug(result, 'density evaluated');
+    backfill(previousFrom, currentFrom);
     return result;
   }
 
@@ -171,5 +222,14 @@ export function createDensityEvaluator(deps: DensityEvaluatorDeps): DensityEvalu
       return running;
     },
     lastRun: () => last,
+    rollUps: () => {
+      const now = deps.clock();
+      return { missing: days.missing(windowsAt(now).previousFrom, now, now), ...rollUps };
+    },
+    async close() {
+      closing = true;
+      await running?.catch(() => undefined);
+      await backfilling;
+    },
   };
 }

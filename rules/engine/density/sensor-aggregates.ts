@@ -15,7 +15,7 @@ import type { Device } from '../../../contracts/registry.ts';
 import type { InfluxHttp, InfluxSeries } from '../../../platform/influx-http.ts';
 import type { DeviceAggregate, LampNight } from '../../indices/inputs.ts';
 import { summariseLampNights, type NightWindow, type TrapReport } from '../../lamp-nights.ts';
-import { LAMP_NIGHT_CUTOFF_HOUR, zonedTimeToMs } from '../../periods.ts';
+import { LAMP_NIGHT_CUTOFF_HOUR, periodOf, zonedTimeToMs } from '../../periods.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_S = 86_400;
@@ -61,7 +61,11 @@ function tagsOf(s: InfluxSeries): Tagged | null {
 export interface Partials {
   rodent: Map<string, Tagged & { reports: number; visits: number; caught: number; covered: number }>;
   sticky: Map<string, Tagged & { reports: number; total: number; target: string | undefined }>;
-  mosquito: Map<string, Tagged & { reports: number; buckets: TrapReport[] }>;
+  /**
+   * Light traps: raw hourly buckets of a queried range, and lamp-nights already summarised by a day roll-up
+   * (`settleDay`, day-partials.ts). A night in `nights` wins over buckets summarised into the same night.
+   */
+  mosquito: Map<string, Tagged & { reports: number; buckets: TrapReport[]; nights: LampNight[] }>;
 }
 
 export interface TimeRanges {
@@ -71,9 +75,14 @@ export interface TimeRanges {
   nights: { startMs: number; endMs: number };
 }
 
-/** The ranges a period [startMs, endMs) reads: lamp-nights start on its days and run on to the next noon. */
+/**
+ * The ranges a period [startMs, endMs) reads: lamp-nights start on its days and run on to the next noon. The nights'
+ * range is shifted by 1 ms like the hourly buckets (`time(1h, 1ms)`), so it holds exactly the buckets of its nights: a
+ * reading stamped exactly at noon covers the hour before noon, which belongs to the night ending that morning.
+ */
 export function rangesOf(startMs: number, endMs: number): TimeRanges {
-  return { counts: { startMs, endMs }, nights: { startMs: startMs + LAMP_NIGHT_CUTOFF_HOUR * HOUR_MS, endMs: endMs + LAMP_NIGHT_CUTOFF_HOUR * HOUR_MS } };
+  const shift = LAMP_NIGHT_CUTOFF_HOUR * HOUR_MS + 1;
+  return { counts: { startMs, endMs }, nights: { startMs: startMs + shift, endMs: endMs + shift } };
 }
 
 export const emptyPartials = (): Partials => ({ rodent: new Map(), sticky: new Map(), mosquito: new Map() });
@@ -116,7 +125,7 @@ export async function queryPartials(influx: Pick<InfluxHttp, 'query'>, r: TimeRa
       const endMs = num(col(s, row, 'time')) + HOUR_MS - 1;
       return { tsMs: endMs, periodS: Math.min(num(col(s, row, 'covered')), HOUR_MS / 1000), females: num(col(s, row, 'females')) };
     });
-    out.mosquito.set(partialKey(t), { ...t, reports, buckets });
+    out.mosquito.set(partialKey(t), { ...t, reports, buckets, nights: [] });
   }
   return out;
 }
@@ -135,7 +144,12 @@ export function mergePartials(list: readonly Partials[]): Partials {
     }
     for (const [k, v] of p.mosquito) {
       const a = out.mosquito.get(k);
-      out.mosquito.set(k, a ? { ...a, reports: a.reports + v.reports, buckets: [...a.buckets, ...v.buckets] } : { ...v, buckets: [...v.buckets] });
+      out.mosquito.set(
+        k,
+        a
+          ? { ...a, reports: a.reports + v.reports, buckets: [...a.buckets, ...v.buckets], nights: [...a.nights, ...v.nights] }
+          : { ...v, buckets: [...v.buckets], nights: [...v.nights] },
+      );
     }
   }
   return out;
@@ -157,12 +171,22 @@ export function finalizeAggregates(p: Partials, q: Pick<AggregateQuery, 'startMs
     if (v.target !== 'fly' && v.target !== 'cockroach') continue;
     out.set(k, { kind: 'sticky_trap', deviceId: v.deviceId, siteId: v.siteId, districtId: v.districtId, target: v.target, reports: v.reports, count: v.total });
   }
+  // Nights are few distinct dates: their start instants (Intl time-zone arithmetic) once each.
+  const starts = new Map<string, number>();
+  const startOf = (night: string) => {
+    let ms = starts.get(night);
+    if (ms === undefined) starts.set(night, (ms = nightStartMs(night, q.timeZone)));
+    return ms;
+  };
   for (const [k, v] of p.mosquito) {
-    const nights: LampNight[] = summariseLampNights(v.buckets, q.timeZone, q.nightWindow).filter((n) => {
-      const [y, m, d] = n.night.split('-').map(Number) as [number, number, number];
-      const startsAt = zonedTimeToMs(y, m, d, LAMP_NIGHT_CUTOFF_HOUR, q.timeZone);
-      return startsAt >= q.startMs && startsAt < q.endMs;
-    });
+    const settled = new Set(v.nights.map((n) => n.night));
+    const fromBuckets = v.buckets.length > 0 ? summariseLampNights(v.buckets, q.timeZone, q.nightWindow).filter((n) => !settled.has(n.night)) : [];
+    const nights: LampNight[] = [...v.nights, ...fromBuckets]
+      .filter((n) => {
+        const startsAt = startOf(n.night);
+        return startsAt >= q.startMs && startsAt < q.endMs;
+      })
+      .sort((a, b) => (a.night < b.night ? -1 : a.night > b.night ? 1 : 0));
     out.set(k, { kind: 'mosquito_trap', deviceId: v.deviceId, siteId: v.siteId, districtId: v.districtId, reports: v.reports, nights });
   }
 
@@ -175,6 +199,26 @@ export function finalizeAggregates(p: Partials, q: Pick<AggregateQuery, 'startMs
     else if (d.kind === 'mosquito_trap') out.set(d.id, { ...base, kind: 'mosquito_trap', nights: [] });
   }
   return [...out.values()];
+}
+
+const nightStartMs = (night: string, timeZone: string): number => {
+  const [y, m, d] = night.split('-').map(Number) as [number, number, number];
+  return zonedTimeToMs(y, m, d, LAMP_NIGHT_CUTOFF_HOUR, timeZone);
+};
+
+/**
+ * The partials of one closed local day, made ready to store (day-partials-store.ts): light-trap buckets become the
+ * lamp-night that starts that day. The day's light-trap range runs noon to noon (`rangesOf`), so it holds every hourly
+ * bucket of that night and no other: a bucket belongs to the night of its window's midpoint (`summariseLampNights`).
+ */
+export function settleDay(p: Partials, dayStartMs: number, timeZone: string, nightWindow: NightWindow): Partials {
+  const day = periodOf('day', dayStartMs, timeZone).label;
+  const out: Partials = { rodent: new Map(p.rodent), sticky: new Map(p.sticky), mosquito: new Map() };
+  for (const [k, v] of p.mosquito) {
+    const nights = [...v.nights, ...summariseLampNights(v.buckets, timeZone, nightWindow)].filter((n) => n.night === day);
+    out.mosquito.set(k, { ...v, buckets: [], nights: nights.slice(0, 1) });
+  }
+  return out;
 }
 
 /** One period in one go (the API's on-demand path); the engine goes through the day cache (aggregate-cache.ts). */
