@@ -19,7 +19,7 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type ConnectPacket, type PublishPacket, type Subscription } from 'aedes';
 import type { Registry } from 'prom-client';
 import type { DeviceAuthenticator } from '../contracts/registry.ts';
-import { parseDeviceTopic } from '../contracts/topics.ts';
+import { deviceTopic, parseDeviceTopic } from '../contracts/topics.ts';
 import type { Logger } from '../platform/logger.ts';
 import { mayReceive, publishDenial, subscribeDenial } from './acl.ts';
 import { CONNACK_RETURN_CODES, createConnectAuthenticator } from './authenticate-connect.ts';
@@ -27,6 +27,8 @@ import { createBrokerMetrics, type PublishDenial } from './metrics.ts';
 import type { BrokerLimits } from './limits/broker-limits.ts';
 import { describePrincipal, type Principal } from './principal.ts';
 import { createTelemetryGate, type AcceptTelemetry } from './telemetry-gate.ts';
+
+const whoIs = (principal: Principal | undefined, client: Client): string => (principal ? describePrincipal(principal) : `client:${client.id}`);
 
 /** 256 KiB: outer bound only; ingest refuses telemetry above MAX_PAYLOAD_BYTES (8 KiB) with TOO_LARGE. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 262_144;
@@ -103,6 +105,19 @@ export async function createBroker(deps: BrokerDeps): Promise<VectorBroker> {
       })
     : undefined;
 
+  /** Per device id: its telemetry topic, and whether the ACL lets the device publish there (it does). */
+  const ownTelemetryTopics = new Map<string, { topic: string; allowed: boolean }>();
+  function isOwnTelemetry(principal: Principal & { type: 'device' }, topic: string): boolean {
+    let own = ownTelemetryTopics.get(principal.id);
+    if (own === undefined) {
+      const ownTopic = deviceTopic(principal.id, 'telemetry');
+      own = { topic: ownTopic, allowed: publishDenial(principal, ownTopic) === null };
+      if (ownTelemetryTopics.size >= 100_000) ownTelemetryTopics.clear(); // a bound, not a cache policy
+      ownTelemetryTopics.set(principal.id, own);
+    }
+    return own.allowed && topic === own.topic;
+  }
+
   function divert(packet: PublishPacket, reason: PublishDenial, who: string, topic: string): void {
     metrics.publishesDenied.inc({ reason });
     log.debug({ principal: who, topic, reason }, 'publish dropped');
@@ -159,14 +174,16 @@ export async function createBroker(deps: BrokerDeps): Promise<VectorBroker> {
         return;
       }
       const principal = principals.get(client);
-      const who = principal ? describePrincipal(principal) : `client:${client.id}`;
+      // A device publishing its own telemetry (nearly every packet): that topic's ACL verdict is computed once per
+      // device, not split and matched per reading (issue 7 profile).
+      const ownTelemetry = principal?.type === 'device' && isOwnTelemetry(principal, topic);
       const reason: PublishDenial | null = !principal
         ? 'unauthenticated'
-        : (publishDenial(principal, topic) ??
+        : ((ownTelemetry ? null : publishDenial(principal, topic)) ??
           (Buffer.byteLength(packet.payload) > maxPayloadBytes ? 'too_large' : null));
       if (reason !== null) {
-        divert(packet, reason, who, topic);
-      } else if (parseDeviceTopic(topic)?.channel === 'telemetry') {
+        divert(packet, reason, whoIs(principal, client), topic);
+      } else if (ownTelemetry || parseDeviceTopic(topic)?.channel === 'telemetry') {
         // Telemetry is a stream of readings, never state: a retained reading would be replayed as new.
         packet.retain = false;
         if (gateTelemetry && principal?.type === 'device') {
@@ -180,7 +197,7 @@ export async function createBroker(deps: BrokerDeps): Promise<VectorBroker> {
       // on that device alone and costs no memory; a QoS 1 device sees its PUBACKs slow down, nothing is lost.
       const delay = principal?.type === 'device' && limits ? limits.publishDelay(client) : 0;
       if (delay === 'disconnect') {
-        log.info({ principal: who }, 'connection closed: sustained publishing far above the rate limit');
+        log.info({ principal: whoIs(principal, client) }, 'connection closed: sustained publishing far above the rate limit');
         callback(new Error('publish rate limit exceeded'));
       } else if (delay > 0) {
         setTimeout(() => callback(client.closed ? new Error('client closed while its publish was held') : null), delay);

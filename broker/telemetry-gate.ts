@@ -33,20 +33,50 @@ type Done = (err: Error | null) => void;
  * telemetry that passed the ACL; `withhold` runs on the packet before aedes sees it again.
  */
 export function createTelemetryGate(accept: AcceptTelemetry, withhold: (packet: PublishPacket) => void) {
-  const lastOfClient = new WeakMap<Client, Promise<unknown>>();
+  /**
+   * Per client, its readings in arrival order, each with its outcome once decided (`null` = acknowledge); only the
+   * decided prefix is released. A queue instead of a promise chain per reading: three promises fewer per reading.
+   */
+  const queues = new WeakMap<Client, Turn[]>();
+
+  function release(queue: Turn[]): void {
+    while (queue.length > 0 && queue[0]!.outcome !== undefined) {
+      const turn = queue.shift()!;
+      turn.done(turn.outcome!);
+    }
+  }
+
   return (client: Client, deviceId: string, packet: PublishPacket, done: Done): void => {
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const decided = accept(deviceId, packet.topic, payload).then(
+    let queue = queues.get(client);
+    if (queue === undefined) queues.set(client, (queue = []));
+    const turn: Turn = { outcome: undefined, done };
+    queue.push(turn);
+    const q = queue;
+    let decided: Promise<TelemetryVerdict>;
+    try {
+      decided = accept(deviceId, packet.topic, payload);
+    } catch (err) {
+      decided = Promise.reject(err);
+    }
+    decided.then(
       (verdict) => {
         if (verdict === 'withhold') withhold(packet);
-        return null;
+        turn.outcome = null;
+        release(q);
       },
-      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) => {
+        turn.outcome = err instanceof Error ? err : new Error(String(err));
+        release(q);
+      },
     );
-    const turn = (lastOfClient.get(client) ?? Promise.resolve()).then(() => decided);
-    lastOfClient.set(client, turn);
-    void turn.then((err) => done(err));
   };
+}
+
+interface Turn {
+  /** `undefined` while undecided; `null` to acknowledge; an Error to close the connection unacknowledged. */
+  outcome: Error | null | undefined;
+  done: Done;
 }
 
 /** Publishes from the broker itself (QoS 1, not retained), e.g. embedded ingest's refusals on `devices/{id}/errors`. */

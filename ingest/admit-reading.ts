@@ -15,6 +15,7 @@
  * but CPU.
  */
 import type { DeviceErrorMessage, Issue } from '../contracts/device-errors.ts';
+import { markValidated } from '../contracts/telemetry-handoff.ts';
 import type { DeviceDirectory } from '../contracts/registry.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createDeadLetterWriter } from './dead-letter-writer.ts';
@@ -109,6 +110,7 @@ export function createAdmitter(deps: AdmitDeps): Admitter {
       logger.trace({ deviceId: device.id, seq: reading.seq }, 'duplicate reading');
       return { duplicateOf: writing.get(key) };
     }
+    markValidated(msg.payload, reading); // the in-process rules engine takes it instead of decoding again
     const line = toLineProtocol(reading, device, tsMs);
     const append = encodeSpooledReading({ deviceId: device.id, kind: reading.kind, seq: reading.seq, tsMs, line });
     return { append, key, deviceId: device.id, seq: reading.seq, tsMs };
@@ -146,7 +148,7 @@ export function createAdmitter(deps: AdmitDeps): Admitter {
       }
       counts.accepted++;
       metrics.accepted.inc();
-      logger.trace({ deviceId: step.deviceId, seq: step.seq }, 'reading accepted');
+      if (logger.isLevelEnabled('trace')) logger.trace({ deviceId: step.deviceId, seq: step.seq }, 'reading accepted');
       return 'accepted';
     },
     counts: () => ({ ...counts }),

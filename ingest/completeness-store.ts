@@ -87,6 +87,9 @@ export function createCompletenessTracker(db: DatabaseSync, opts: CompletenessTr
     const key = `${deviceId} ${day}`;
     let entry = cache.get(key);
     if (entry !== undefined) {
+      // Recency matters only near the bound (eviction flushes first, so an early eviction only costs a reload):
+      // re-inserting on every reading was a measurable share of the feeder (issue 7).
+      if (cache.size < cacheLimit * 0.8) return entry;
       cache.delete(key);
     } else {
       const row = load.get(deviceId, day) as { epochs: string } | undefined;

@@ -97,17 +97,17 @@ export function createIngest(deps: IngestDeps): Ingest {
   function admit(msg: IncomingMessage): Promise<Admission> {
     undecided++;
     const decided = admitter.admit(msg);
-    void decided
-      .catch(() => undefined)
-      .finally(() => {
-        undecided--;
-        if (undecided < maxUndecided) {
-          room?.();
-          room = undefined;
-        }
-        if (undecided === 0) for (const resolve of idle.splice(0)) resolve();
-      });
+    decided.then(settle, settle);
     return decided;
+  }
+
+  function settle(): void {
+    undecided--;
+    if (undecided < maxUndecided) {
+      room?.();
+      room = undefined;
+    }
+    if (undecided === 0) for (const resolve of idle.splice(0)) resolve();
   }
 
   const feeder = createSpoolFeeder({

@@ -127,7 +127,8 @@ describe('decodeTelemetry under fuzzing', () => {
         const payload = JSON.stringify(reading);
         const d = decode(`devices/${DEVICES[reading.kind].id}/telemetry`, payload);
         checkOutcome(d, payload);
-        const ts = timestampMs(reading.ts as Telemetry['ts']);
+        // A hostile `ts` (e.g. `{"toString":{}}`) cannot even be converted: Date.parse would throw here.
+        const ts = typeof reading.ts === 'number' || typeof reading.ts === 'string' ? timestampMs(reading.ts) : NaN;
         const inside = Number.isFinite(ts) && ts >= NOW_MS - LIMITS.maxAgeMs && ts <= NOW_MS + LIMITS.maxFutureSkewMs;
         if (!d.ok) expect(inside && TelemetrySchema.safeParse(reading).success).toBe(false);
         else expect(inside).toBe(true);

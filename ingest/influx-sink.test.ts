@@ -143,3 +143,89 @@ describe('createInfluxSink (real influxd)', () => {
     }
   });
 });
+
+describe('createInfluxSink: batches in flight', () => {
+  /** An InfluxDB whose writes answer only when the test says so. */
+  function manualHttp() {
+    const calls: { lines: number; answer(): void }[] = [];
+    const http = {
+      write: (body: string) => new Promise<void>((resolve) => calls.push({ lines: body.split('\n').length, answer: resolve })),
+    } as unknown as InfluxHttp;
+    return { http, calls };
+  }
+  const tick = () => new Promise((r) => setImmediate(r));
+
+  it('keeps up to maxBatchesInFlight batches in flight; a later one may settle first', async () => {
+    const { http: manual, calls } = manualHttp();
+    const { sink } = sinkFor(manual, { batchSize: 2, maxBatchesInFlight: 3 });
+    const settled: number[] = [];
+    const writes = Array.from({ length: 8 }, (_, i) => sink.write(line('window', i)).then(() => void settled.push(i)));
+    await tick();
+    expect(calls.map((c) => c.lines)).toEqual([2, 2, 2]);
+    expect(sink.pending()).toBe(8);
+
+    calls[1]!.answer();
+    await tick();
+    expect(settled).toEqual([2, 3]); // the second batch, while the first is still out
+    expect(calls).toHaveLength(4); // its slot went to the fourth
+    expect(sink.pending()).toBe(6);
+
+    for (const c of calls) c.answer();
+    await Promise.all(writes);
+    expect(settled.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(sink.pending()).toBe(0);
+    await sink.close();
+  });
+
+  it('writeLine calls back per line; flush waits for every batch in flight, whichever settles last', async () => {
+    const { http: manual, calls } = manualHttp();
+    const { sink } = sinkFor(manual, { batchSize: 2, maxBatchesInFlight: 3 });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 5; i++) sink.writeLine(line('cb', i), (err) => outcomes.push(`${i}:${err ? 'err' : 'ok'}`));
+    let flushed = false;
+    const flushing = sink.flush().then(() => (flushed = true));
+    await tick();
+    expect(calls.map((c) => c.lines)).toEqual([2, 2, 1]); // the partial batch goes out too: flush made it due
+    calls[2]!.answer();
+    calls[1]!.answer();
+    await tick();
+    expect(flushed).toBe(false);
+    expect(outcomes).toEqual(['4:ok', '2:ok', '3:ok']);
+    calls[0]!.answer();
+    await flushing;
+    expect(outcomes.slice(3)).toEqual(['0:ok', '1:ok']);
+    await sink.close();
+    const late: (Error | undefined)[] = [];
+    sink.writeLine(line('cb', 9), (err) => late.push(err));
+    expect(late[0]?.message).toMatch('closed');
+  });
+
+  it('maxBatchesInFlight 1 sends one batch at a time', async () => {
+    const { http: manual, calls } = manualHttp();
+    const { sink } = sinkFor(manual, { batchSize: 2, maxBatchesInFlight: 1 });
+    const writes = Array.from({ length: 4 }, (_, i) => sink.write(line('one', i)));
+    await tick();
+    expect(calls).toHaveLength(1);
+    calls[0]!.answer();
+    await tick();
+    expect(calls).toHaveLength(2);
+    calls[1]!.answer();
+    await Promise.all(writes);
+    await sink.close();
+  });
+
+  it('abandon() rejects the lines of every batch in flight and the queue', async () => {
+    const { http: manual, calls } = manualHttp();
+    const { sink } = sinkFor(manual, { batchSize: 2, maxBatchesInFlight: 2 });
+    const writes = Array.from({ length: 6 }, (_, i) => sink.write(line('abandon', i)));
+    await tick();
+    expect(calls).toHaveLength(2);
+    sink.abandon();
+    const results = await Promise.allSettled(writes);
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(sink.pending()).toBe(0);
+    for (const c of calls) c.answer();
+    await tick();
+    expect(calls).toHaveLength(2);
+  });
+});

@@ -4,8 +4,11 @@
  * record only once it and every record before it has settled — stored, or refused by InfluxDB and dead-lettered.
  *
  * At most `maxInFlight` records are between the spool and InfluxDB at a time, so an InfluxDB outage holds readings
- * on disk, not in memory. A crash at any point replays what was read but not released: the same lines, written to
- * the same point identities (to-point.ts), so a replay never duplicates.
+ * on disk, not in memory. The sink writes several batches at once and they may settle in any order: a record that
+ * settles before an earlier one waits, unreleased and unreported, until everything before it has settled too;
+ * `onStored`/`onRefused` are then called for the settled prefix, in spool order, and the cursor moves past it.
+ * A crash at any point replays what was read but not released: the same lines, written to the same point
+ * identities (to-point.ts), so a replay never duplicates.
  *
  * Call order: `run()` once; at shutdown `drain(ms)` (optional, bounded), then `stop()`, then close the spool, then
  * await `run()`'s promise.
@@ -25,9 +28,9 @@ export interface SpoolFeederDeps {
   maxInFlight?: number;
   /** Awaited once before the first write (wait for InfluxDB, create the database); aborted by `stop()`. */
   prepare?: (signal: AbortSignal) => Promise<void>;
-  /** InfluxDB has the reading. Called in spool order. */
+  /** InfluxDB has the reading. Called in spool order, once it and everything before it has settled. */
   onStored(r: SpooledReading): void;
-  /** InfluxDB refused the reading on its own (4xx): it can never be written. */
+  /** InfluxDB refused the reading on its own (4xx): it can never be written. Called in spool order, like `onStored`. */
   onRefused(r: SpooledReading, err: InfluxWriteError): void;
   /** Called just before the cursor moves: persist whatever was derived from the settled records (completeness). */
   beforeRelease?: () => void;
@@ -45,6 +48,10 @@ export interface SpoolFeeder {
 interface InFlight {
   end: SpoolPosition;
   settled: boolean;
+  /** Undefined for an unreadable record (skipped). */
+  reading: SpooledReading | undefined;
+  /** Set when InfluxDB refused the reading. */
+  refused: InfluxWriteError | undefined;
 }
 
 export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
@@ -67,7 +74,12 @@ export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
     setImmediate(() => {
       releaseScheduled = false;
       let last: SpoolPosition | undefined;
-      while (head < window.length && window[head]!.settled) last = window[head++]!.end;
+      while (head < window.length && window[head]!.settled) {
+        const entry = window[head]!;
+        window[head++] = undefined as never; // let the reading go
+        last = entry.end;
+        report(entry);
+      }
       if (head > 4096 && head * 2 > window.length) {
         window = window.slice(head);
         head = 0;
@@ -86,6 +98,18 @@ export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
     });
   }
 
+  /** The outcome of a record of the settled prefix, in spool order. */
+  function report(entry: InFlight): void {
+    const { reading, refused } = entry;
+    if (reading === undefined) return;
+    try {
+      if (refused === undefined) deps.onStored(reading);
+      else deps.onRefused(reading, refused);
+    } catch (err) {
+      log.error({ err, deviceId: reading.deviceId, seq: reading.seq }, 'could not record the outcome of a stored reading');
+    }
+  }
+
   function feed(payload: Buffer, entry: InFlight): void {
     let reading: SpooledReading;
     try {
@@ -96,19 +120,13 @@ export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
       scheduleRelease();
       return;
     }
-    sink.write(reading.line).then(
-      () => {
-        entry.settled = true;
-        deps.onStored(reading);
-        scheduleRelease();
-      },
-      (err: unknown) => {
-        if (err instanceof SinkAbandonedError) return; // stays in the spool for the next start
-        entry.settled = true;
-        deps.onRefused(reading, err as InfluxWriteError);
-        scheduleRelease();
-      },
-    );
+    entry.reading = reading;
+    sink.writeLine(reading.line, (err) => {
+      if (err instanceof SinkAbandonedError) return; // stays in the spool for the next start
+      entry.settled = true;
+      if (err !== undefined) entry.refused = err as InfluxWriteError;
+      scheduleRelease();
+    });
   }
 
   return {
@@ -124,7 +142,7 @@ export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
         if (records.length === 0) break; // the spool was closed
         if (stopping) break;
         for (const r of records) {
-          const entry: InFlight = { end: r.end, settled: false };
+          const entry: InFlight = { end: r.end, settled: false, reading: undefined, refused: undefined };
           window.push(entry);
           feed(r.payload, entry);
         }

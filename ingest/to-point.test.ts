@@ -66,3 +66,12 @@ describe('pointTimeNs: tsMs × 1e6 + seq mod 1e6', () => {
     expect(toLineProtocol({ ...READINGS.rodent_station }, DEVICES.rodent_station, TS_MS)).toBe(a);
   });
 });
+
+describe('point time text', () => {
+  it('equals pointTimeNs for every seq slot width and the smallest times', () => {
+    for (const [tsMs, seq] of [[1_748_736_000_123, 0], [1_748_736_000_123, 7], [1_748_736_000_123, 123_456], [1_748_736_000_123, 9_999_999], [0, 5], [1, 42], [1.9, 3]] as const) {
+      const line = toLineProtocol({ v: 1, kind: 'bin_sensor', seq, ts: tsMs, fillPct: 1 }, DEVICES.bin_sensor, tsMs);
+      expect(line.split(' ').at(-1)).toBe(String(pointTimeNs(tsMs, seq)));
+    }
+  });
+});

@@ -28,6 +28,14 @@ export function pointTimeNs(tsMs: number, seq: number): bigint {
   return BigInt(Math.floor(tsMs)) * NS_PER_MS + BigInt(seq % SEQ_SLOTS);
 }
 
+/** `pointTimeNs` as decimal text, without BigInt arithmetic for the usual (positive) times. */
+function pointTimeText(tsMs: number, seq: number): string {
+  const ms = Math.floor(tsMs);
+  if (ms < 1 || !Number.isSafeInteger(ms)) return String(pointTimeNs(tsMs, seq));
+  const sub = String(seq % SEQ_SLOTS);
+  return `${ms}${'000000'.slice(sub.length)}${sub}`;
+}
+
 function formatValue(type: Exclude<FieldType, 'integerMap'>, value: unknown): string {
   switch (type) {
     case 'integer':
@@ -41,24 +49,46 @@ function formatValue(type: Exclude<FieldType, 'integerMap'>, value: unknown): st
   }
 }
 
+/** Per kind, the field keys in FIELD_TYPES order with their escaped form, computed once (not per reading). */
+const FIELD_PLANS = new Map(
+  Object.entries(FIELD_TYPES).map(([kind, types]) => [
+    kind,
+    Object.entries(types as Readonly<Record<string, FieldType>>).map(([key, type]) => ({ key, type, escaped: escapeKey(key) })),
+  ]),
+);
+
+/** `<field>_<key>` of an integer map, escaped; the keys repeat (species names), so each is escaped once. */
+const subFieldKeys = new Map<string, Map<string, string>>();
+function subFieldKey(field: string, sub: string): string {
+  let byField = subFieldKeys.get(field);
+  if (byField === undefined) subFieldKeys.set(field, (byField = new Map()));
+  let escaped = byField.get(sub);
+  if (escaped === undefined) {
+    escaped = escapeKey(`${field}_${sub}`);
+    if (byField.size >= 10_000) byField.clear(); // a bound: species keys are few, but they come from devices
+    byField.set(sub, escaped);
+  }
+  return escaped;
+}
+
 export function toLineProtocol(reading: Telemetry, device: Device, tsMs: number): string {
-  const types = FIELD_TYPES[reading.kind] as Readonly<Record<string, FieldType>>;
+  const plan = FIELD_PLANS.get(reading.kind)!;
   const values = reading as unknown as Readonly<Record<string, unknown>>;
-  const fields: string[] = [];
-  for (const [key, type] of Object.entries(types)) {
+  let fields = '';
+  for (const { key, type, escaped } of plan) {
     const value = values[key];
     if (value === undefined) continue;
     if (type === 'integerMap') {
       const counts = value as Readonly<Record<string, number>>;
       for (const sub of Object.keys(counts).sort()) {
         const n = counts[sub];
-        if (n !== undefined) fields.push(`${escapeKey(`${key}_${sub}`)}=${formatInteger(n)}`);
+        if (n !== undefined) fields += `${fields === '' ? '' : ','}${subFieldKey(key, sub)}=${formatInteger(n)}`;
       }
     } else {
-      fields.push(`${escapeKey(key)}=${formatValue(type, value)}`);
+      fields += `${fields === '' ? '' : ','}${escaped}=${formatValue(type, value)}`;
     }
   }
-  return `${seriesKey(reading.kind, device)} ${fields.join(',')} ${pointTimeNs(tsMs, reading.seq)}`;
+  return `${seriesKey(reading.kind, device)} ${fields} ${pointTimeText(tsMs, reading.seq)}`;
 }
 
 /**

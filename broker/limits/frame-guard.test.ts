@@ -70,6 +70,21 @@ describe('guardFrames', () => {
     expect(Buffer.concat(toClient).toString()).toBe('reply');
   });
 
+  it('writes the chunks of one cork to the socket in one write, in order', async () => {
+    const { server, toClient } = socketPair();
+    const guarded = guardFrames(server, { maxPacketBytes: 1024, onOversized: () => {} });
+    const acks = [1, 2, 3, 4].map((messageId) => mqttPacket.generate({ cmd: 'puback', messageId }));
+    guarded.cork();
+    for (const ack of acks) guarded.write(ack);
+    process.nextTick(() => guarded.uncork());
+    await new Promise((r) => setImmediate(r));
+    expect(toClient).toHaveLength(1);
+    expect(toClient[0]).toEqual(Buffer.concat(acks));
+    guarded.write(Buffer.from('next'));
+    await new Promise((r) => setImmediate(r));
+    expect(toClient.map((c) => c.toString('latin1')).at(-1)).toBe('next');
+  });
+
   it('destroys the connection on an oversized header, reporting its size, and forwards none of it', async () => {
     const { client, server } = socketPair();
     const announced: number[] = [];

@@ -6,9 +6,9 @@
  * variable byte integer of at most 4 bytes, §2.2.3) and destroys the connection as soon as a header
  * announces more than the limit — after at most 5 bytes of that packet, none of which reach aedes.
  *
- * Everything else is passed through unchanged: writes go straight to the socket, reads are pushed with
- * backpressure (the socket is paused while aedes is not reading). A malformed length (a 5th continuation
- * byte) is passed on for aedes' parser to reject, and scanning stops.
+ * Everything else is passed through unchanged: writes go straight to the socket (the chunks of one cork as one
+ * write), reads are pushed with backpressure (the socket is paused while aedes is not reading). A malformed
+ * length (a 5th continuation byte) is passed on for aedes' parser to reject, and scanning stops.
  */
 import { Duplex } from 'node:stream';
 
@@ -88,6 +88,18 @@ export function guardFrames(socket: Duplex, opts: FrameGuardOptions): Duplex {
         return;
       }
       if (socket.write(chunk)) callback();
+      else pendingWrite = callback;
+    },
+    // aedes writes each packet with its own `write` inside a cork (mqtt-packet uncorks on the next tick), so the
+    // PUBACKs of a group commit arrive here together: one socket write for all of them, not a syscall each
+    // (`writeBuffer` was ~9 % of the broker process at 10,000 readings/s without this, issue 7).
+    writev(chunks: { chunk: Buffer }[], callback) {
+      if (socket.destroyed) {
+        callback();
+        return;
+      }
+      const data = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
+      if (socket.write(data)) callback();
       else pendingWrite = callback;
     },
     final(callback) {

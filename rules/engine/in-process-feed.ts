@@ -5,6 +5,10 @@
  * same memory) but costs a QoS 1 round trip, persistence bookkeeping and a second parse per reading — the profile
  * of `npm run bench` showed it as the largest cost per reading. Readings pushed while the engine is stopped wait
  * (bounded) and are delivered when it starts again, as a persistent MQTT session would.
+ *
+ * Nor is the payload decoded twice: ingest marks the payload Buffer it validated with its reading
+ * (contracts/telemetry-handoff.ts), and the engine's decode (decode-reading.ts) takes that reading over when it is
+ * handed the same Buffer here.
  */
 import type { Logger } from '../../platform/logger.ts';
 
