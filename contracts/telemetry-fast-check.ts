@@ -218,3 +218,17 @@ export function fastParseTelemetry(json: unknown): Telemetry | undefined {
   const checked = fastCheck(json);
   return checked === NO ? undefined : (checked as Telemetry);
 }
+
+/**
+ * The contract's verdict on parsed JSON, as `TelemetrySchema.safeParse` gives it: the fast path when it accepts, the
+ * full parse otherwise (which decides and words any refusal). A fast path that throws counts as unsure.
+ */
+export function parseTelemetry(json: unknown): ReturnType<typeof TelemetrySchema.safeParse> {
+  let reading: Telemetry | undefined;
+  try {
+    reading = fastParseTelemetry(json);
+  } catch {
+    reading = undefined;
+  }
+  return reading !== undefined ? ({ success: true, data: reading } as ReturnType<typeof TelemetrySchema.safeParse>) : TelemetrySchema.safeParse(json);
+}

@@ -29,18 +29,35 @@ export const ALL_TELEMETRY = 'devices/+/telemetry';
 export const ALL_STATUS = 'devices/+/status';
 
 export interface ParsedDeviceTopic {
-  deviceId: string;
-  channel: DeviceChannel;
+  readonly deviceId: string;
+  readonly channel: DeviceChannel;
 }
 
-/** Parses a concrete (wildcard-free) topic; returns null for anything outside the device grammar. */
-export function parseDeviceTopic(topic: string): ParsedDeviceTopic | null {
+function parse(topic: string): ParsedDeviceTopic | null {
   const parts = topic.split('/');
   if (parts.length !== 3 || parts[0] !== 'devices') return null;
   const [, deviceId, channel] = parts as [string, string, string];
   if (!DEVICE_ID_PATTERN.test(deviceId)) return null;
   if (!Object.hasOwn(DEVICE_CHANNELS, channel)) return null;
-  return { deviceId, channel: channel as DeviceChannel };
+  return Object.freeze({ deviceId, channel: channel as DeviceChannel });
+}
+
+/**
+ * Topics repeat (a few per device, on every message), so each is parsed once: a bounded cache of shared, frozen
+ * results. Parsing per reading (split + pattern) was ~1.3 % of the broker process at 10,000 readings/s (issue 7).
+ */
+const parsedTopics = new Map<string, ParsedDeviceTopic | null>();
+const MAX_CACHED_TOPICS = 100_000;
+
+/** Parses a concrete (wildcard-free) topic; returns null for anything outside the device grammar. */
+export function parseDeviceTopic(topic: string): ParsedDeviceTopic | null {
+  let parsed = parsedTopics.get(topic);
+  if (parsed === undefined) {
+    parsed = parse(topic);
+    if (parsedTopics.size >= MAX_CACHED_TOPICS) parsedTopics.clear();
+    parsedTopics.set(topic, parsed);
+  }
+  return parsed;
 }
 
 export const DeviceStatusSchema = z.strictObject({ online: z.boolean() });

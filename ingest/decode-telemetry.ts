@@ -9,9 +9,9 @@
  */
 import type { DeviceErrorMessage, Issue, RejectionCode } from '../contracts/device-errors.ts';
 import type { Device, DeviceDirectory } from '../contracts/registry.ts';
-import { TelemetrySchema, timestampMs, type Telemetry } from '../contracts/telemetry.ts';
-import { fastParseTelemetry } from '../contracts/telemetry-fast-check.ts';
-import { parseDeviceTopic, type ParsedDeviceTopic } from '../contracts/topics.ts';
+import { timestampMs, type Telemetry } from '../contracts/telemetry.ts';
+import { parseTelemetry } from '../contracts/telemetry-fast-check.ts';
+import { parseDeviceTopic } from '../contracts/topics.ts';
 import type { IncomingMessage } from './incoming-message.ts';
 
 export interface IngestLimits {
@@ -72,23 +72,8 @@ function summarize(issues: Issue[], total: number): string {
   return clip(total > 1 ? `${head} (and ${total - 1} more)` : head);
 }
 
-/**
- * Topics repeat (one per device): parse each once. Bounded; the objects are shared, read-only. Parsing per reading
- * (split + pattern) was ~1.3 % of the broker process at 10,000 readings/s (issue 7).
- */
-const parsedTopics = new Map<string, ParsedDeviceTopic | null>();
-function parseTopic(topic: string): ParsedDeviceTopic | null {
-  let parsed = parsedTopics.get(topic);
-  if (parsed === undefined) {
-    parsed = parseDeviceTopic(topic);
-    if (parsedTopics.size >= 100_000) parsedTopics.clear();
-    parsedTopics.set(topic, parsed);
-  }
-  return parsed;
-}
-
 export function decodeTelemetry(msg: IncomingMessage, ctx: DecodeContext): Decoded {
-  const topic = parseTopic(msg.topic);
+  const topic = parseDeviceTopic(msg.topic);
   if (topic === null || topic.channel !== 'telemetry') {
     return { ok: false, ignored: 'WRONG_TOPIC', topic: msg.topic, message: 'topic is not devices/{id}/telemetry' };
   }
@@ -124,26 +109,18 @@ export function decodeTelemetry(msg: IncomingMessage, ctx: DecodeContext): Decod
 
   // The compiled fast path accepts valid readings without zod's machinery; anything else (and anything it is unsure
   // of) gets the full parse, which decides and words the refusal (contracts/telemetry-fast-check.ts).
-  let reading: Telemetry | undefined;
+  let parsed: ReturnType<typeof parseTelemetry>;
   try {
-    reading = fastParseTelemetry(json);
+    parsed = parseTelemetry(json);
   } catch {
-    reading = undefined; // defence only, as below: the full parse decides
+    // Defence only: zod's safeParse does not throw, but a pathological input must not take the pipeline down.
+    return reject('SCHEMA_INVALID', 'payload could not be checked against the telemetry contract', readSeq(json));
   }
-  if (reading === undefined) {
-    let parsed: ReturnType<typeof TelemetrySchema.safeParse>;
-    try {
-      parsed = TelemetrySchema.safeParse(json);
-    } catch {
-      // Defence only: zod's safeParse does not throw, but a pathological input must not take the pipeline down.
-      return reject('SCHEMA_INVALID', 'payload could not be checked against the telemetry contract', readSeq(json));
-    }
-    if (!parsed.success) {
-      const issues = toIssues(parsed.error.issues);
-      return reject('SCHEMA_INVALID', summarize(issues, parsed.error.issues.length), readSeq(json), issues);
-    }
-    reading = parsed.data;
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error.issues);
+    return reject('SCHEMA_INVALID', summarize(issues, parsed.error.issues.length), readSeq(json), issues);
   }
+  const reading = parsed.data;
 
   if (reading.kind !== device.kind) {
     const message = `kind is ${reading.kind} but device ${deviceId} is registered as ${device.kind}`;

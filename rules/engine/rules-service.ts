@@ -64,9 +64,11 @@ export async function createRulesService(deps: RulesServiceDeps): Promise<RulesS
   const policy = loadAlertPolicy(config.RULES_POLICY_FILE);
   const grading_ = gradingPacks(packs);
   const surveys = createSurveyStore(deps.db);
+  // One roll-up store: the engine writes it, grading reads it.
+  const dayStore = createDayPartialsStore(deps.db);
   const grading = createGrading({
     influx: deps.influx, registry: deps.registry, surveys, packs: grading_, profiles: loadCertificationProfiles(),
-    timeZone: config.TIME_ZONE, nightWindow: policy.lampNight, dayStore: createDayPartialsStore(deps.db),
+    timeZone: config.TIME_ZONE, nightWindow: policy.lampNight, dayStore,
   });
   // Ingest creates the database too, possibly later than this start; the engine writes `indicator` points itself.
   // Idempotent in InfluxDB 1.x; 2.x/3.x refuse it and map a bucket instead (DBRP), which is fine.
@@ -92,7 +94,7 @@ export async function createRulesService(deps: RulesServiceDeps): Promise<RulesS
       if (engine) return Promise.resolve(engine);
       starting ??= startRulesEngine({
         config, mqttUrl: deps.mqttUrl, servicePassword: deps.servicePassword, influx: deps.influx, registry: deps.registry, db: deps.db,
-        alerts: { store: deps.alertStore, manager }, surveys, packs, gradingPacks: grading_, policy, logger, metrics: deps.metrics,
+        alerts: { store: deps.alertStore, manager }, surveys, dayStore, packs, gradingPacks: grading_, policy, logger, metrics: deps.metrics,
         clock: opts.clock, deferFirstEvaluation: opts.deferFirstEvaluation, telemetryFeed: deps.telemetryFeed,
       }).then((e) => {
         engine = e;

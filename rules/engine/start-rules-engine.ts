@@ -21,7 +21,7 @@ import { RuleError } from '../errors.ts';
 import type { PackSet } from '../load-packs.ts';
 import type { AlertPolicy } from './alert-policy.ts';
 import { buildDensityRules } from './density/density-rules.ts';
-import { createDayPartialsStore } from './density/day-partials-store.ts';
+import type { DayPartialsStore } from './density/day-partials-store.ts';
 import { createDensityEvaluator, type DensityRun, type EvaluatedPeriodKind } from './density/evaluate-density.ts';
 import type { GradingPacks } from './density/grade-scope.ts';
 import { createDeviceMonitor, type DeviceMonitorStats } from './device-monitor.ts';
@@ -42,6 +42,8 @@ export interface RulesEngineDeps {
   db: DatabaseSync;
   alerts: { store: AlertStore; manager: AlertManager };
   surveys: Pick<SurveyStore, 'inRange'>;
+  /** Daily roll-ups of the density inputs (metadata database), kept up to date by the density evaluator. */
+  dayStore: DayPartialsStore;
   packs: PackSet;
   gradingPacks: GradingPacks;
   policy: AlertPolicy;
@@ -92,7 +94,7 @@ export async function startRulesEngine(deps: RulesEngineDeps): Promise<RulesEngi
   const density = createDensityEvaluator({
     influx: deps.influx, registry: deps.registry, surveys: deps.surveys, packs: deps.gradingPacks, rules: densityRules, observer,
     timeZone: config.TIME_ZONE, nightWindow: deps.policy.lampNight, periodKinds: config.RULES_PERIOD_KINDS as EvaluatedPeriodKind[],
-    alertPeriodKind: config.RULES_ALERT_PERIOD_KIND, clock, logger: log, dayStore: createDayPartialsStore(deps.db),
+    alertPeriodKind: config.RULES_ALERT_PERIOD_KIND, clock, logger: log, dayStore: deps.dayStore,
     rollUpLateMs: config.RULES_ROLLUP_LATE_HOURS * 3_600_000,
   });
 
