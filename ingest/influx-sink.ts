@@ -8,9 +8,10 @@
  * elsewhere. Lines live in memory until acknowledged; ingest feeds this sink from its disk spool
  * (spool-feeder.ts), so on shutdown during an outage it abandons the lines in memory rather than wait.
  *
- * Up to `maxBatchesInFlight` batches are in flight at a time (default 3): one 5,000-line write takes InfluxDB
- * ~0.4 s under load, so one at a time left the drain behind the devices (issue 7). Batches therefore settle in any
- * order; InfluxDB does not mind (a point's identity is its own, to-point.ts), and the caller that needs an order
+ * Up to `maxBatchesInFlight` batches can be in flight at a time (default 1). Three at once empty a backlog after an
+ * outage ~1.8× faster, but in the fault suite they made devices' PUBACKs 2–5× slower at the tail (p95) during a
+ * flood, as `influxd` took the shared cores in bursts, and steady-state throughput did not need them (issue 7,
+ * docs/benchmarks.md). With more than one, batches settle in any order; InfluxDB does not mind (a point's identity is its own, to-point.ts), and the caller that needs an order
  * restores it (the spool feeder moves its cursor only past a contiguous settled prefix). Within a batch, lines keep
  * their order. A batch goes out when `batchSize` lines are queued or `flushIntervalMs` after the first line arrived
  * in an empty timer window, whichever comes first.
@@ -73,7 +74,7 @@ interface Entry {
 }
 
 const DEFAULT_RETRY: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
-const DEFAULT_BATCHES_IN_FLIGHT = 3;
+const DEFAULT_BATCHES_IN_FLIGHT = 1;
 /** Log a still-failing batch every this many retries, not on each. */
 const LOG_EVERY_RETRIES = 10;
 
