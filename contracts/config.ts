@@ -116,6 +116,11 @@ export const ConfigSchema = z.object({
   /** Silence and bin-emptying checks and alert escalation run this often. */
   RULES_TICK_MS: positiveInt(30_000),
   /**
+   * A repeat breach of an open alert (count, last value, an `updated` event) is written at most this often per
+   * alert; the breaches in between are counted and carried by the next write (rules/engine/observer.ts). 0: each one.
+   */
+  RULES_REPEAT_UPDATE_MS: z.coerce.number().int().min(0).default(60_000),
+  /**
    * Grading roll-ups (rules/engine/density/day-partials.ts): a closed day is re-read from InfluxDB every 15 min for
    * this many hours after it closes, so readings a device sends late (replaying its buffer) reach the grades.
    */

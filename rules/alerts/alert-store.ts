@@ -38,6 +38,14 @@ export interface AlertBreach {
   atMs: number;
 }
 
+/** Repeat breaches of an open alert that were counted but not written one by one. */
+export interface FoldedRepeats {
+  count: number;
+  lastValue: number;
+  /** When the engine saw the latest of them (its clock, like every alert time), epoch ms. */
+  lastSeenAtMs: number;
+}
+
 export interface AlertChange {
   alert: Alert;
   event: AlertEvent;
@@ -74,6 +82,14 @@ export interface AlertStore extends ConditionStateStore {
   get(id: string): Alert | undefined;
   /** The open or acknowledged alert of a key, if any. */
   getUnresolved(key: string): Alert | undefined;
+  /** Is there an open or acknowledged alert for the key? (An index lookup: no JSON parsed.) */
+  hasUnresolved(key: string): boolean;
+  /**
+   * Counts repeat breaches that were folded rather than written one by one (rules/engine/observer.ts) into the
+   * unresolved alert of the key, in place and without an event: `count`, `lastValue`, `lastSeenAt`. The next event
+   * of the alert carries them. Undefined when the key has no unresolved alert (then they are dropped).
+   */
+  foldRepeats(key: string, repeats: FoldedRepeats): Alert | undefined;
   list(filter?: AlertListFilter): Alert[];
   events(alertId: string): AlertEvent[];
   /** Open (unacknowledged) alerts whose next escalation level is due at nowMs. */
@@ -113,6 +129,7 @@ export function createAlertStore(db: DatabaseSync, opts: AlertStoreOptions = {})
     update: db.prepare('UPDATE alerts SET severity = :severity, state = :state, escalation_level = :escalation_level, data = :data WHERE id = :id'),
     get: db.prepare('SELECT data FROM alerts WHERE id = ?'),
     unresolved: db.prepare("SELECT data FROM alerts WHERE key = ? AND state != 'resolved'"),
+    hasUnresolved: db.prepare("SELECT 1 AS x FROM alerts WHERE key = ? AND state != 'resolved'"),
     open: db.prepare("SELECT data FROM alerts WHERE state = 'open' AND escalation_level < ? ORDER BY opened_at_ms, id"),
     event: db.prepare('INSERT INTO alert_events (alert_id, transition, at_ms, actor, note, alert) VALUES (?, ?, ?, ?, ?, ?)'),
     events: db.prepare('SELECT * FROM alert_events WHERE alert_id = ? ORDER BY id'),
@@ -228,6 +245,23 @@ export function createAlertStore(db: DatabaseSync, opts: AlertStoreOptions = {})
 
     get: (id) => parse(q.get.get(id) as Row | undefined),
     getUnresolved: (key) => parse(q.unresolved.get(key) as Row | undefined),
+    hasUnresolved: (key) => q.hasUnresolved.get(key) !== undefined,
+
+    foldRepeats(key, { count, lastValue, lastSeenAtMs }) {
+      if (!(Number.isSafeInteger(count) && count > 0)) throw new AlertError('ALERT_INPUT_INVALID', `folded repeats must be a positive count, got ${count}`);
+      return atomically(() => {
+        const current = parse(q.unresolved.get(key) as Row | undefined);
+        if (current === undefined) return undefined;
+        const later = lastSeenAtMs >= Date.parse(current.lastSeenAt);
+        const alert: Alert = {
+          ...current,
+          count: current.count + count,
+          ...(later ? { lastValue, lastSeenAt: iso(lastSeenAtMs) } : {}),
+        };
+        save(alert);
+        return alert;
+      });
+    },
 
     list(filter = {}) {
       const where: string[] = [];

@@ -10,7 +10,7 @@
 import type { Alert, AlertEvent, AlertKind, AlertTransition } from '../../contracts/alert.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { describeBreach, validateRule, AUTO_RESOLVE_BY_KIND, alertKey, type AlertObservation, type AlertRule } from './alert-rule.ts';
-import { SYSTEM_ACTOR, type AlertChange, type AlertStore } from './alert-store.ts';
+import { SYSTEM_ACTOR, type AlertChange, type AlertStore, type FoldedRepeats } from './alert-store.ts';
 import { evaluateCondition, type ConditionDecision } from './condition.ts';
 import { createDispatcher } from './dispatch.ts';
 import { DEFAULT_ESCALATION, type EscalationPolicy } from './escalation.ts';
@@ -35,7 +35,11 @@ export interface ObserveResult {
 }
 
 export interface AlertManager {
-  observe(rule: AlertRule, obs: AlertObservation): Promise<ObserveResult>;
+  /**
+   * Evaluates one observation. `folded`: repeat breaches of the key's unresolved alert that the caller counted
+   * instead of passing one by one (rules/engine/observer.ts); they are added to the alert in the same transaction.
+   */
+  observe(rule: AlertRule, obs: AlertObservation, folded?: FoldedRepeats): Promise<ObserveResult>;
   acknowledge(id: string, who: string, note?: string): Promise<Alert>;
   /** A person resolves. Density alerts need `correctiveAction` (CORRECTIVE_ACTION_REQUIRED). */
   resolve(id: string, who: string, note: string | undefined, opts?: { correctiveAction?: string | undefined }): Promise<Alert>;
@@ -62,13 +66,14 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
   }
 
   return {
-    async observe(rule, obs) {
+    async observe(rule, obs, folded) {
       if (!validated.has(rule)) {
         validateRule(rule);
         validated.add(rule);
       }
       const key = alertKey(rule.id, obs.scope);
       const outcome = store.atomically((): { decision: ConditionDecision; alert: Alert | null; change: AlertChange | null } => {
+        if (folded !== undefined && folded.count > 0) store.foldRepeats(key, folded);
         const result = evaluateCondition(rule.condition, store.getCondition(key), obs);
         if (result.stale) return { decision: 'none', alert: store.getUnresolved(key) ?? null, change: null };
         store.putCondition(key, result.state);

@@ -90,7 +90,7 @@ describe('observer: skips no-op observations without hiding a clear', () => {
     expect(published).toEqual(['opened', 'updated', 'updated', 'resolved']);
     // Below the limit while not breaching: skipped without a transaction; once breaching, every value is seen.
     expect(results.map((r) => (r === null ? 'skip' : r.decision))).toEqual(['skip', 'skip', 'fire', 'none', 'update', 'none', 'update', 'clear', 'skip']);
-    expect(observer.stats()).toEqual({ observed: 6, skipped: 3 });
+    expect(observer.stats()).toEqual({ observed: 6, skipped: 3, folded: 0 });
   });
 
   it("'changed' folds a repeat breach only when the value moved; 'never' not at all", async () => {
@@ -104,5 +104,87 @@ describe('observer: skips no-op observations without hiding a clear', () => {
     expect((await observer.observe(rule, obs(9, 3), 'changed'))?.decision).toBe('update');
     expect(await observer.observe(rule, obs(5, 4), 'never')).toBeNull();
     expect(store.list()[0]).toMatchObject({ count: 2, lastValue: 9 });
+  });
+});
+
+describe('observer: repeat breaches of an open alert are written at most once per interval, and counted', () => {
+  const FOLD_MS = 60_000;
+  const maxRule = rules.water.tap.find((r) => r.rule.id === 'water.free-chlorine.tap.max')?.rule;
+  if (!maxRule) throw new Error('no rule');
+  const obs = (value: number, atMs: number) => ({ value, atMs, scope: { level: 'device' as const, id: 'wp-1' }, districtId: 'yuexiu', deviceId: 'wp-1', place: { district: { zh: '越秀区', en: 'Yuexiu' } } });
+  function setup() {
+    let now = 1_000;
+    const store = createAlertStore(openDatabase(':memory:'));
+    const published: { transition: string; count: number; lastValue: number; severity: string }[] = [];
+    const manager = createAlertManager({
+      store, clock: () => now, logger: silentLogger,
+      publish: [{ name: 't', publish: async (e) => void published.push({ transition: e.transition, count: e.alert.count, lastValue: e.alert.lastValue, severity: e.alert.severity }) }],
+    });
+    const observer = createObserver(manager, store, { foldRepeatsMs: FOLD_MS, clock: () => now });
+    return { store, manager, observer, published, at: (ms: number) => (now = ms) };
+  }
+
+  it('folds repeats inside the interval and writes them, counted, with the first repeat after it', async () => {
+    const { store, manager, observer, published, at } = setup();
+    expect((await observer.observe(maxRule, obs(2.5, 1)))?.decision).toBe('fire');
+    for (const [i, v] of [2.1, 2.2, 2.3].entries()) {
+      at(2_000 + i * 1_000);
+      expect(await observer.observe(maxRule, obs(v, 2 + i))).toBeNull();
+    }
+    expect(store.list()[0]).toMatchObject({ count: 1, lastValue: 2.5 });
+    at(1_000 + FOLD_MS);
+    expect((await observer.observe(maxRule, obs(2.4, 5)))?.decision).toBe('update');
+    await manager.idle();
+    expect(published).toEqual([
+      { transition: 'opened', count: 1, lastValue: 2.5, severity: 'major' },
+      { transition: 'updated', count: 5, lastValue: 2.4, severity: 'major' },
+    ]);
+    expect(observer.stats()).toEqual({ observed: 2, skipped: 0, folded: 3 });
+  });
+
+  it('a clear carries the folded repeats into the resolved alert', async () => {
+    const { manager, observer, published, at } = setup();
+    await observer.observe(maxRule, obs(2.5, 1));
+    at(2_000);
+    await observer.observe(maxRule, obs(2.2, 2));
+    await observer.observe(maxRule, obs(2.3, 3));
+    expect((await observer.observe(maxRule, obs(0.5, 4)))?.decision).toBe('clear');
+    await manager.idle();
+    expect(published.map((p) => [p.transition, p.count, p.lastValue])).toEqual([['opened', 1, 2.5], ['resolved', 3, 2.3]]);
+  });
+
+  it('flush writes folds once their interval has passed, or all of them at shutdown', async () => {
+    const { manager, observer, published, at } = setup();
+    await observer.observe(maxRule, obs(2.5, 1));
+    at(2_000);
+    await observer.observe(maxRule, obs(2.2, 2));
+    at(30_000);
+    expect(await observer.flush()).toBe(0);
+    at(1_000 + FOLD_MS);
+    expect(await observer.flush()).toBe(1);
+    expect(await observer.flush()).toBe(0);
+    at(62_000);
+    await observer.observe(maxRule, obs(2.3, 3));
+    expect(await observer.flush({ all: true })).toBe(1);
+    await manager.idle();
+    expect(published.map((p) => [p.transition, p.count, p.lastValue])).toEqual([['opened', 1, 2.5], ['updated', 2, 2.2], ['updated', 3, 2.3]]);
+  });
+
+  it('never folds a breach of higher severity, a stale replay, or a breach after a person resolved the alert', async () => {
+    const { store, manager, observer, published, at } = setup();
+    const steps = { ...maxRule, id: 'test.free-chlorine.steps', severity: { type: 'steps' as const, steps: [{ from: 3, severity: 'critical' as const }], base: 'major' as const } };
+    await observer.observe(steps, obs(2.5, 10));
+    at(2_000);
+    expect(await observer.observe(steps, obs(2.6, 11))).toBeNull();
+    expect(await observer.observe(steps, obs(2.7, 5))).toBeNull(); // older than what was seen: stale, not counted
+    expect((await observer.observe(steps, obs(3.5, 12)))?.decision).toBe('update');
+    await manager.idle();
+    expect(published.map((p) => [p.transition, p.count, p.severity])).toEqual([['opened', 1, 'major'], ['updated', 3, 'critical']]);
+
+    const alert = store.list()[0]!;
+    await manager.resolve(alert.id, 'office', 'fixed at the plant');
+    at(3_000);
+    expect((await observer.observe(steps, obs(2.5, 13)))?.decision).toBe('fire');
+    expect(store.list({ state: 'open' })).toHaveLength(1);
   });
 });

@@ -34,7 +34,7 @@ import { createObserver } from './observer.ts';
 import type { SurveyStore } from '../surveys/survey-store.ts';
 
 export interface RulesEngineDeps {
-  config: Pick<Config, 'TIME_ZONE' | 'RULES_EVAL_INTERVAL_MS' | 'RULES_TICK_MS' | 'RULES_PERIOD_KINDS' | 'RULES_ALERT_PERIOD_KIND' | 'RULES_ROLLUP_LATE_HOURS'>;
+  config: Pick<Config, 'TIME_ZONE' | 'RULES_EVAL_INTERVAL_MS' | 'RULES_TICK_MS' | 'RULES_PERIOD_KINDS' | 'RULES_ALERT_PERIOD_KIND' | 'RULES_ROLLUP_LATE_HOURS' | 'RULES_REPEAT_UPDATE_MS'>;
   mqttUrl: string;
   servicePassword: string;
   influx: Pick<InfluxHttp, 'query' | 'write'>;
@@ -62,7 +62,7 @@ export interface RulesEngine {
   evaluateDensity(): Promise<DensityRun>;
   /** Silence and bin-emptying checks, then escalation, now (also runs on its timer). */
   tick(): Promise<void>;
-  stats(): { devices: DeviceMonitorStats; observer: { observed: number; skipped: number }; lastDensityRun: DensityRun | null };
+  stats(): { devices: DeviceMonitorStats; observer: { observed: number; skipped: number; folded: number }; lastDensityRun: DensityRun | null };
   connected(): boolean;
   /** Stops timers and the telemetry session (the broker keeps it), waits for work in flight, flushes state. */
   close(): Promise<void>;
@@ -86,7 +86,7 @@ export async function startRulesEngine(deps: RulesEngineDeps): Promise<RulesEngi
   const binPack = packOfType(deps.packs, 'policy');
   const deviceRules = buildDeviceRules({ water: packOfType(deps.packs, 'range'), bin: binPack }, deps.policy);
   const densityRules = buildDensityRules(deps.gradingPacks, deps.policy);
-  const observer = createObserver(manager, store);
+  const observer = createObserver(manager, store, { foldRepeatsMs: config.RULES_REPEAT_UPDATE_MS, clock });
   const state = createDeviceState(deps.db);
   const monitor = createDeviceMonitor({
     rules: deviceRules, binRules: binPack.rules, observer, state, directory: deps.registry, registry: deps.registry, clock, logger: log,
@@ -125,6 +125,7 @@ export async function startRulesEngine(deps: RulesEngineDeps): Promise<RulesEngi
     return run;
   }
   async function tick(): Promise<void> {
+    await observer.flush();
     await monitor.checkTimers();
     await manager.tick();
     // Transitions made by another process without publishers (the API running alone) wait in the outbox.
@@ -159,6 +160,7 @@ export async function startRulesEngine(deps: RulesEngineDeps): Promise<RulesEngi
       await telemetry.close();
       await Promise.allSettled([...inFlight]);
       await density.close();
+      await observer.flush({ all: true });
       state.flush();
       await manager.idle();
       log.info(monitor.stats(), 'rules engine stopped');
