@@ -25,7 +25,7 @@ import type { SeqDeduper } from './dedupe.ts';
 import type { IncomingMessage } from './incoming-message.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { Spool } from './spool/spool.ts';
-import { encodeSpooledReading } from './spooled-reading.ts';
+import { encodeSpooledReading, type SpooledReading } from './spooled-reading.ts';
 import { toLineProtocol } from './to-point.ts';
 import type { WarnLimiter } from './warn-limiter.ts';
 
@@ -90,7 +90,7 @@ export function createAdmitter(deps: AdmitDeps): Admitter {
     return recorded;
   }
 
-  type Step = { done: Admission } | { refused: Promise<void> } | { duplicateOf: Promise<void> | undefined } | { append: Buffer; key: string; deviceId: string; seq: number; tsMs: number };
+  type Step = { done: Admission } | { refused: Promise<void> } | { duplicateOf: Promise<void> | undefined } | { append: Buffer; spooled: SpooledReading; key: string; deviceId: string; seq: number; tsMs: number };
 
   /** Everything up to the disk write; synchronous, so a bug here is one INTERNAL_ERROR, never a stuck message. */
   function classify(msg: IncomingMessage): Step {
@@ -112,8 +112,8 @@ export function createAdmitter(deps: AdmitDeps): Admitter {
     }
     markValidated(msg.payload, reading); // the in-process rules engine takes it instead of decoding again
     const line = toLineProtocol(reading, device, tsMs);
-    const append = encodeSpooledReading({ deviceId: device.id, kind: reading.kind, seq: reading.seq, tsMs, line });
-    return { append, key, deviceId: device.id, seq: reading.seq, tsMs };
+    const spooled: SpooledReading = { deviceId: device.id, kind: reading.kind, seq: reading.seq, tsMs, line };
+    return { append: encodeSpooledReading(spooled), spooled, key, deviceId: device.id, seq: reading.seq, tsMs };
   }
 
   return {
@@ -136,7 +136,7 @@ export function createAdmitter(deps: AdmitDeps): Admitter {
         await step.duplicateOf; // rejects if the first copy could not be written: then neither is acknowledged
         return 'duplicate';
       }
-      const durable = spool.append(step.append);
+      const durable = spool.append(step.append, step.spooled); // the feeder takes it instead of decoding the payload
       writing.set(step.key, durable);
       try {
         await durable;

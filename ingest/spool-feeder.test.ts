@@ -54,15 +54,22 @@ function manualSink() {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
-function setup(count: number) {
+/** `values`: the records come with the appended SpooledReading, as when the spool serves them from memory. */
+function setup(count: number, { values = false } = {}) {
   const readings = Array.from({ length: count }, (_, i) => reading(i + 1));
-  const records = readings.map((r, i) => ({ payload: encodeSpooledReading(r), end: { segment: 1, offset: (i + 1) * 100 } }));
+  const records = readings.map((r, i) => ({
+    payload: encodeSpooledReading(r), end: { segment: 1, offset: (i + 1) * 100 }, ...(values ? { value: r } : {}),
+  }));
   const { spool, released } = fakeSpool(records);
   const { sink, settle, refuse } = manualSink();
   const outcomes: string[] = [];
+  const stored: SpooledReading[] = [];
   const feeder = createSpoolFeeder({
     spool, sink, logger: silentLogger,
-    onStored: (r) => outcomes.push(`stored ${r.seq}`),
+    onStored: (r) => {
+      stored.push(r);
+      outcomes.push(`stored ${r.seq}`);
+    },
     onRefused: (r) => outcomes.push(`refused ${r.seq}`),
   });
   const running = feeder.run();
@@ -71,7 +78,7 @@ function setup(count: number) {
     await spool.close();
     await running;
   };
-  return { readings, released, outcomes, settle, refuse, stop };
+  return { readings, released, outcomes, stored, settle, refuse, stop };
 }
 
 describe('spool feeder: the cursor moves only past a contiguous settled prefix', () => {
@@ -127,5 +134,23 @@ describe('spool feeder: the cursor moves only past a contiguous settled prefix',
     await tick();
     expect(released.at(-1)).toEqual({ segment: 1, offset: 100 });
     expect(outcomes).toEqual(['stored 1']);
+  });
+});
+
+describe('spool feeder: readings from memory or from the file', () => {
+  it('takes the value a record was appended with, and decodes the payload to the same reading when there is none', async () => {
+    const results: SpooledReading[][] = [];
+    for (const values of [true, false]) {
+      const { readings, released, stored, settle, stop } = setup(3, { values });
+      await tick();
+      for (const r of readings) settle(r);
+      await tick();
+      await tick();
+      expect(released.at(-1)).toEqual({ segment: 1, offset: 300 });
+      expect(stored.every((r, i) => (r === readings[i]) === values)).toBe(true); // the very object, or a decoded copy
+      results.push(stored);
+      await stop();
+    }
+    expect(results[0]).toEqual(results[1]);
   });
 });

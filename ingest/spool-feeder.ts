@@ -17,8 +17,8 @@ import type { InfluxWriteError } from '../platform/influx-http.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { InfluxSink } from './influx-sink.ts';
 import { SinkAbandonedError } from './influx-sink.ts';
-import type { Spool, SpoolPosition } from './spool/spool.ts';
-import { decodeSpooledReading, type SpooledReading } from './spooled-reading.ts';
+import type { Spool, SpoolPosition, SpoolRecord } from './spool/spool.ts';
+import { spooledReadingOf, type SpooledReading } from './spooled-reading.ts';
 
 export interface SpoolFeederDeps {
   spool: Spool;
@@ -110,10 +110,10 @@ export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
     }
   }
 
-  function feed(payload: Buffer, entry: InFlight): void {
+  function feed(record: SpoolRecord, entry: InFlight): void {
     let reading: SpooledReading;
     try {
-      reading = decodeSpooledReading(payload);
+      reading = spooledReadingOf(record);
     } catch (err) {
       log.error({ err }, 'unreadable spool record skipped');
       entry.settled = true;
@@ -144,7 +144,7 @@ export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
         for (const r of records) {
           const entry: InFlight = { end: r.end, settled: false, reading: undefined, refused: undefined };
           window.push(entry);
-          feed(r.payload, entry);
+          feed(r, entry);
         }
       }
     },

@@ -17,6 +17,15 @@ export function encodeSpooledReading(r: SpooledReading): Buffer {
   return Buffer.from(JSON.stringify({ d: r.deviceId, k: r.kind, s: r.seq, t: r.tsMs, l: r.line }), 'utf8');
 }
 
+/**
+ * The reading of a spool record: the value admit-reading.ts appended it with, when the spool served it from memory,
+ * else decoded from the payload (read back from the file). Throws like `decodeSpooledReading`.
+ */
+export function spooledReadingOf(record: { payload: Buffer; value?: unknown }): SpooledReading {
+  // admit-reading.ts is the spool's only appender and always passes the SpooledReading it encoded as the payload.
+  return (record.value as SpooledReading | undefined) ?? decodeSpooledReading(record.payload);
+}
+
 /** Throws on a payload this version did not write (the CRC already vouches for the bytes). */
 export function decodeSpooledReading(payload: Buffer): SpooledReading {
   const o = JSON.parse(payload.toString('utf8')) as { d?: unknown; k?: unknown; s?: unknown; t?: unknown; l?: unknown };
