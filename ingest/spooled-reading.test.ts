@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { decodeSpooledReading, encodeSpooledReading, type SpooledReading } from './spooled-reading.ts';
+
+const reading: SpooledReading = {
+  deviceId: 'yx-rs-0001', kind: 'sticky_trap', seq: 42, tsMs: 1_795_300_000_123,
+  // A line may hold tabs, quotes, backslashes and CJK in string fields: everything after the fifth tab is the line.
+  line: 'sticky_trap,device=yx-rs-0001,site=越秀\\ 西村 note="a\tb \\"c\\"",flies=3i 1795300000123000042',
+};
+
+describe('spooled reading records', () => {
+  it('round-trip, the line byte for byte', () => {
+    expect(decodeSpooledReading(encodeSpooledReading(reading))).toEqual(reading);
+  });
+
+  it('still read the JSON records of spools written by the previous version', () => {
+    const legacy = Buffer.from(JSON.stringify({ d: reading.deviceId, k: reading.kind, s: reading.seq, t: reading.tsMs, l: reading.line }));
+    expect(decodeSpooledReading(legacy)).toEqual(reading);
+  });
+
+  it.each([
+    ['an unknown version', `3\tyx-rs-0001\tsticky_trap\t1\t2\tline`],
+    ['too few fields', `2\tyx-rs-0001\tsticky_trap\t1`],
+    ['an unknown kind', `2\tyx-rs-0001\trocket\t1\t2\tline`],
+    ['a bad device id', `2\tyx rs\tsticky_trap\t1\t2\tline`],
+    ['a non-integer seq', `2\tyx-rs-0001\tsticky_trap\t1.5\t2\tline`],
+    ['an empty time', `2\tyx-rs-0001\tsticky_trap\t1\t\tline`],
+    ['JSON of another shape', '{"d":"yx-rs-0001"}'],
+  ])('refuse %s', (_what, text) => {
+    expect(() => decodeSpooledReading(Buffer.from(text))).toThrow(/not a spooled reading/);
+  });
+});
