@@ -25,7 +25,8 @@
  */
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../../platform/logger.ts';
-import { decodeRecords, encodeRecord, RECORD_HEADER_BYTES } from './record-codec.ts';
+import { createMemoryTail } from './memory-tail.ts';
+import { decodeRecords, encodeRecord } from './record-codec.ts';
 import {
   comparePositions, listSegments, lockSpool, readCursor, removeSegment, segmentPath, syncDir, writeCursor,
   type SpoolPosition,
@@ -110,14 +111,6 @@ interface Pending {
   value: unknown;
   resolve(): void;
   reject(err: Error): void;
-}
-
-/** A committed record kept in memory: its frame (the payload is a view into it) ends at `end` in `segment`. */
-interface Kept {
-  frame: Buffer;
-  value: unknown;
-  segment: number;
-  end: number;
 }
 
 export async function openSpool(opts: SpoolOptions): Promise<Spool> {
@@ -208,7 +201,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
         if (bytesWritten !== bytes) throw new Error(`short write to the spool: ${bytesWritten} of ${bytes} bytes`);
         await active.fh.datasync();
         sizes.set(segment, at + bytes);
-        keep(group, segment, at);
+        tail.keep(group, segment, at);
         unconsumedBytes += bytes;
         unconsumedRecords += group.length;
         writingBytes = 0;
@@ -245,60 +238,15 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
   /** Index of the oldest unreleased entry of `readEnds`: Array#shift on ~20,000 entries is a memmove each (issue 7 profile). */
   let readHead = 0;
 
-  // ---- the memory tail: the latest committed records, a contiguous stretch of the log, oldest first ----
-  let tail: Kept[] = [];
-  let tailHead = 0;
-  let tailBytes = 0;
+  const tail = createMemoryTail(memoryTailBytes);
 
-  /** Called once `group` is committed at `at` in `segment`; drops the oldest kept records past the bound. */
-  function keep(group: Pending[], segment: number, at: number): void {
-    if (memoryTailBytes === 0) return;
-    let end = at;
-    for (const p of group) {
-      end += p.frame.length;
-      tail.push({ frame: p.frame, value: p.value, segment, end });
-      tailBytes += p.frame.length;
-    }
-    while (tailBytes > memoryTailBytes) dropKept();
-  }
-
-  function dropKept(): void {
-    tailBytes -= tail[tailHead]!.frame.length;
-    tail[tailHead++] = undefined as never; // let the frame go
-    if (tailHead === tail.length) {
-      tail = [];
-      tailHead = 0;
-    } else if (tailHead > 4096 && tailHead * 2 > tail.length) {
-      tail = tail.slice(tailHead);
-      tailHead = 0;
-    }
-  }
-
-  /**
-   * Up to `max` kept records from `readPos` on, within its segment; undefined when the oldest kept record (after
-   * dropping those the file path already delivered) does not start exactly at `readPos`.
-   */
+  /** Records of the memory tail from `readPos` on, booked like a file read; undefined when it does not start there. */
   function readKept(max: number): SpoolRecord[] | undefined {
-    const { segment, offset } = readPos;
-    while (tailHead < tail.length && delivered(tail[tailHead]!)) dropKept();
-    const first = tail[tailHead];
-    if (first === undefined || first.segment !== segment || first.end - first.frame.length !== offset) return undefined;
-    const records: SpoolRecord[] = [];
-    while (records.length < max) {
-      const k = tail[tailHead];
-      if (k === undefined || k.segment !== segment) break;
-      const end = { segment, offset: k.end };
-      records.push({ payload: k.frame.subarray(RECORD_HEADER_BYTES), end, value: k.value });
-      readEnds.push(end);
-      dropKept();
-    }
-    readPos = { segment, offset: records.at(-1)!.end.offset };
+    const records = tail.take(readPos, max);
+    if (records === undefined) return undefined;
+    for (const r of records) readEnds.push(r.end);
+    readPos = { ...records.at(-1)!.end };
     return records;
-  }
-
-  /** The file path already read past it (the log is contiguous and `readPos` is always at a record boundary). */
-  function delivered(k: Kept): boolean {
-    return k.segment < readPos.segment || (k.segment === readPos.segment && k.end <= readPos.offset);
   }
 
   function wakeReader(): void {
@@ -438,9 +386,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
       // Held-back appends were never acknowledged: the sender keeps them and sends them again.
       for (const p of blocked.splice(0)) p.reject(new SpoolClosedError('spool closed before there was room'));
       await writing;
-      tail = [];
-      tailHead = 0;
-      tailBytes = 0;
+      tail.clear();
       wakeReader();
       await persistCursor().catch((err: unknown) => log.error({ err }, 'could not persist the spool cursor'));
       await reader?.fh.close();
