@@ -38,8 +38,9 @@ export interface AlertManager {
   /**
    * Evaluates one observation. `folded`: repeat breaches of the key's unresolved alert that the caller counted
    * instead of passing one by one (rules/engine/observer.ts); they are added to the alert in the same transaction.
+   * `seenAtMs`: when the engine saw the observation, if not now (a folded repeat written later); default the clock.
    */
-  observe(rule: AlertRule, obs: AlertObservation, folded?: FoldedRepeats): Promise<ObserveResult>;
+  observe(rule: AlertRule, obs: AlertObservation, folded?: FoldedRepeats, seenAtMs?: number): Promise<ObserveResult>;
   acknowledge(id: string, who: string, note?: string): Promise<Alert>;
   /** A person resolves. Density alerts need `correctiveAction` (CORRECTIVE_ACTION_REQUIRED). */
   resolve(id: string, who: string, note: string | undefined, opts?: { correctiveAction?: string | undefined }): Promise<Alert>;
@@ -66,7 +67,7 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
   }
 
   return {
-    async observe(rule, obs, folded) {
+    async observe(rule, obs, folded, seenAtMs) {
       if (!validated.has(rule)) {
         validateRule(rule);
         validated.add(rule);
@@ -84,7 +85,7 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
             // 'update' without an unresolved alert cannot follow a manual resolve (that resets the condition),
             // but guard anyway: only a new fire opens an alert.
             if (result.decision === 'update' && active === undefined) return { decision: 'none', alert: null, change: null };
-            const change = store.openOrUpdate(describeBreach(rule, obs, clock()));
+            const change = store.openOrUpdate(describeBreach(rule, obs, seenAtMs ?? clock()));
             return { decision: result.decision, alert: change.alert, change };
           }
           case 'clear': {

@@ -154,7 +154,7 @@ describe('observer: repeat breaches of an open alert are written at most once pe
   });
 
   it('flush writes folds once their interval has passed, or all of them at shutdown', async () => {
-    const { manager, observer, published, at } = setup();
+    const { store, manager, observer, published, at } = setup();
     await observer.observe(maxRule, obs(2.5, 1));
     at(2_000);
     await observer.observe(maxRule, obs(2.2, 2));
@@ -163,6 +163,7 @@ describe('observer: repeat breaches of an open alert are written at most once pe
     at(1_000 + FOLD_MS);
     expect(await observer.flush()).toBe(1);
     expect(await observer.flush()).toBe(0);
+    expect(store.list()[0]).toMatchObject({ count: 2, lastValue: 2.2, lastSeenAt: new Date(2_000).toISOString() });
     at(62_000);
     await observer.observe(maxRule, obs(2.3, 3));
     expect(await observer.flush({ all: true })).toBe(1);

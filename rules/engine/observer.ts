@@ -102,12 +102,12 @@ export function createObserver(manager: AlertManager, store: AlertStore, opts: O
   };
 
   /** Hands one observation (and the key's folds) to the manager and refreshes the key's entry from the store. */
-  function pass(key: string, c: Cached, rule: AlertRule, obs: AlertObservation, folds: FoldedRepeats | undefined): Promise<ObserveResult> {
+  function pass(key: string, c: Cached, rule: AlertRule, obs: AlertObservation, folds: FoldedRepeats | undefined, seenAtMs?: number): Promise<ObserveResult> {
     observed += 1;
     c.folds = undefined;
     folding.delete(key);
     // The manager commits synchronously before it awaits the publishers, so the state can be read back now.
-    const result = manager.observe(rule, obs, folds);
+    const result = manager.observe(rule, obs, folds, seenAtMs);
     const wasBreaching = c.breaching;
     load(key);
     c.writtenAtMs = clock();
@@ -159,7 +159,7 @@ export function createObserver(manager: AlertManager, store: AlertStore, opts: O
         const c = cache.get(key)!;
         const f = c.folds!;
         if (!all && now - c.writtenAtMs < foldMs) continue;
-        due.push(pass(key, c, f.rule, f.obs, foldsOf(f, false)));
+        due.push(pass(key, c, f.rule, f.obs, foldsOf(f, false), f.seenAtMs)); // lastSeenAt: when it was seen, not now
       }
       await Promise.all(due);
       return due.length;
