@@ -103,6 +103,8 @@ describe('water: GB 5749-2022 free chlorine at the tap', () => {
     expect(eventsOf(key, 'updated')).toHaveLength(0);
     expect(eventsOf(key, 'resolved')).toHaveLength(0);
     expect(alertOf().map((a) => [a.state, a.count, a.lastValue])).toEqual([['open', 3, 2.1]]);
+    const metrics = await (await fetch(`${stack.httpUrl}/metrics`)).text();
+    expect(Number(/vectorwatch_rules_observations_total\{outcome="folded"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
 
     await send(0.7);
     await stack.waitFor(() => eventsOf(key, 'resolved').length > 0, { timeoutMs: 3000 });

@@ -15,6 +15,18 @@ function histogram(registry: Registry | undefined, name: string, help: string, b
   return new Histogram({ name, help, buckets, registers: registry ? [registry] : [] });
 }
 
+/** A counter whose values are read from running totals at scrape time, one series per key of `totals()`. */
+function snapshotCounter(registry: Registry, name: string, help: string, label: string, totals: () => Record<string, number>): void {
+  registry.removeSingleMetric(name);
+  new Counter({
+    name, help, labelNames: [label], registers: [registry],
+    collect() {
+      this.reset();
+      for (const [value, n] of Object.entries(totals())) this.inc({ [label]: value }, n);
+    },
+  });
+}
+
 /**
  * Daily roll-ups of the density inputs (day-partials.ts): closed days of the current and previous periods still to
  * roll up (0 once the engine has caught up: grades of those periods then read no raw readings), and days rolled up.
@@ -22,7 +34,6 @@ function histogram(registry: Registry | undefined, name: string, help: string, b
 export function registerRollUpMetrics(registry: Registry | undefined, state: () => { missing: number; rolledUp: number; refreshed: number }): void {
   if (!registry) return;
   registry.removeSingleMetric('vectorwatch_rules_rollup_missing_days');
-  registry.removeSingleMetric('vectorwatch_rules_rollup_days_total');
   new Gauge({
     name: 'vectorwatch_rules_rollup_missing_days',
     help: 'closed local days of the current and previous periods not yet rolled up for grading',
@@ -31,17 +42,21 @@ export function registerRollUpMetrics(registry: Registry | undefined, state: () 
       this.set(state().missing);
     },
   });
-  new Counter({
-    name: 'vectorwatch_rules_rollup_days_total',
-    help: 'days rolled up from InfluxDB into the grading roll-up (first time, or refreshed for late readings)',
-    labelNames: ['reason'],
-    registers: [registry],
-    collect() {
-      const s = state();
-      this.reset();
-      this.inc({ reason: 'new' }, s.rolledUp);
-      this.inc({ reason: 'refresh' }, s.refreshed);
-    },
+  snapshotCounter(registry, 'vectorwatch_rules_rollup_days_total', 'days rolled up from InfluxDB into the grading roll-up (first time, or refreshed for late readings)', 'reason', () => {
+    const s = state();
+    return { new: s.rolledUp, refresh: s.refreshed };
+  });
+}
+
+/**
+ * What the observer (observer.ts) did with device- and density-rule observations: passed to the alert manager,
+ * skipped as no-ops, or folded into an open alert as repeat breaches to be written with its next update.
+ */
+export function registerObserverMetrics(registry: Registry | undefined, stats: () => { observed: number; skipped: number; folded: number }): void {
+  if (!registry) return;
+  snapshotCounter(registry, 'vectorwatch_rules_observations_total', 'rule observations by outcome: evaluated (a transaction), skipped (no-op), folded (repeat breach counted into its open alert)', 'outcome', () => {
+    const s = stats();
+    return { evaluated: s.observed, skipped: s.skipped, folded: s.folded };
   });
 }
 

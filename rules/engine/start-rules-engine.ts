@@ -27,7 +27,7 @@ import type { GradingPacks } from './density/grade-scope.ts';
 import { createDeviceMonitor, type DeviceMonitorStats } from './device-monitor.ts';
 import { buildDeviceRules } from './device-rules.ts';
 import { createDeviceState } from './device-state.ts';
-import { createRulesMetrics, registerRollUpMetrics } from './metrics.ts';
+import { createRulesMetrics, registerObserverMetrics, registerRollUpMetrics } from './metrics.ts';
 import { connectTelemetry } from './mqtt-connections.ts';
 import type { TelemetryFeed } from './in-process-feed.ts';
 import { createObserver } from './observer.ts';
@@ -99,6 +99,7 @@ export async function startRulesEngine(deps: RulesEngineDeps): Promise<RulesEngi
   });
 
   registerRollUpMetrics(deps.metrics, () => density.rollUps());
+  registerObserverMetrics(deps.metrics, () => observer.stats());
 
   const redelivered = await manager.redeliver();
   if (redelivered > 0) log.info({ redelivered }, 'published alert transitions left over by the previous run');
