@@ -50,9 +50,10 @@ await runService('api', async (config, logger) => {
   // Grades are computed on demand from InfluxDB and the survey store, the same way the rules service does.
   const packs = loadPacks(config.RULE_PACKS_DIR !== undefined ? { localDir: config.RULE_PACKS_DIR } : {});
   const surveys = createSurveyStore(db);
+  const dayStore = createDayPartialsStore(db);
   const grading = createGrading({
     influx, registry, surveys, packs: gradingPacks(packs), profiles: loadCertificationProfiles(),
-    timeZone: config.TIME_ZONE, nightWindow: loadAlertPolicy(config.RULES_POLICY_FILE).lampNight, dayStore: createDayPartialsStore(db),
+    timeZone: config.TIME_ZONE, nightWindow: loadAlertPolicy(config.RULES_POLICY_FILE).lampNight, dayStore,
   });
   const tz = config.TIME_ZONE;
   const app = await buildApp({
@@ -87,6 +88,7 @@ await runService('api', async (config, logger) => {
     async close() {
       await app.close();
       await live?.close();
+      await dayStore.close();
       db.close();
     },
   };

@@ -122,6 +122,7 @@ export async function createRulesService(deps: RulesServiceDeps): Promise<RulesS
       await service.stop();
       await manager.idle();
       await publishing.close();
+      await dayStore.close();
     },
   };
   return service;

@@ -12,6 +12,7 @@
  */
 import { transaction, type DatabaseSync } from '../../../platform/sqlite.ts';
 import type { LampNight } from '../../indices/inputs.ts';
+import { createPartialsReader, type PartialsReader } from './day-partials-reader.ts';
 import { emptyPartials, type Partials } from './sensor-aggregates.ts';
 
 const SCHEMA = `
@@ -43,6 +44,10 @@ export interface DayPartialsStore {
   storedDays(fromMs: number, toMs: number, config: string): StoredDay[];
   /** Partial sums over the stored days in [fromMs, toMs), narrowed to a district or site. */
   read(fromMs: number, toMs: number, config: string, where?: PartialsWhere): Partials;
+  /** The same, read off the event loop (day-partials-reader.ts) when the database is a file. */
+  readAsync(fromMs: number, toMs: number, config: string, where?: PartialsWhere): Promise<Partials>;
+  /** Stops the reader thread, if one was started. */
+  close(): Promise<void>;
 }
 
 type Row = Record<string, unknown>;
@@ -94,7 +99,8 @@ export function createDayPartialsStore(db: DatabaseSync): DayPartialsStore {
     return { stmt, args };
   }
 
-  return {
+  let reader: PartialsReader | undefined;
+  const store: DayPartialsStore = {
     put(day, partials, meta) {
       transaction(db, () => {
         q.deleteDay.run(day.startMs);
@@ -143,5 +149,14 @@ export function createDayPartialsStore(db: DatabaseSync): DayPartialsStore {
       }
       return out;
     },
+    readAsync(fromMs, toMs, config, where) {
+      reader ??= createPartialsReader(db, store);
+      return reader.read(fromMs, toMs, config, where);
+    },
+    async close() {
+      await reader?.close();
+      reader = undefined;
+    },
   };
+  return store;
 }

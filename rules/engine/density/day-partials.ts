@@ -125,8 +125,9 @@ export function createDayPartials(opts: DayPartialsOptions): DayPartials {
         if (last !== undefined && last.endMs === d.startMs) last.endMs = d.endMs;
         else ranges.push({ ...d });
       }
-      const raw = await Promise.all(ranges.map((r) => query(r.startMs, r.endMs, where)));
-      const merged = mergePartials([opts.store.read(period.startMs, period.endMs, config, where), ...raw]);
+      // The roll-up is read in a worker thread (day-partials-reader.ts) while InfluxDB answers for the other days.
+      const parts = await Promise.all([opts.store.readAsync(period.startMs, period.endMs, config, where), ...ranges.map((r) => query(r.startMs, r.endMs, where))]);
+      const merged = mergePartials(parts);
       const rolledUp = days.filter((d) => stored.has(d.startMs)).length;
       return {
         aggregates: finalizeAggregates(merged, { startMs: period.startMs, endMs: period.endMs, timeZone: opts.timeZone, nightWindow: opts.nightWindow }, devices),
