@@ -33,6 +33,12 @@ export interface DayPartialsOptions {
   lateMs?: number;
   /** …and at most this often. Default 15 min. */
   refreshEveryMs?: number;
+  /**
+   * Read the roll-up in a worker thread (day-partials-reader.ts). For the engine's background evaluations: the event
+   * loop stalls ~0.2 s instead of the whole read, but the read takes longer (the result is copied between threads:
+   * 2.2 s instead of 1.0 s for a 20,000-device month), so on-demand grading, whose caller waits, reads in line.
+   */
+  offThread?: boolean;
 }
 
 /** Where a period's sensor data came from. */
@@ -125,8 +131,9 @@ export function createDayPartials(opts: DayPartialsOptions): DayPartials {
         if (last !== undefined && last.endMs === d.startMs) last.endMs = d.endMs;
         else ranges.push({ ...d });
       }
-      // The roll-up is read in a worker thread (day-partials-reader.ts) while InfluxDB answers for the other days.
-      const parts = await Promise.all([opts.store.readAsync(period.startMs, period.endMs, config, where), ...ranges.map((r) => query(r.startMs, r.endMs, where))]);
+      // Off the loop, the roll-up is read in a worker thread while InfluxDB answers for the other days.
+      const rows = opts.offThread === true ? opts.store.readAsync(period.startMs, period.endMs, config, where) : opts.store.read(period.startMs, period.endMs, config, where);
+      const parts = await Promise.all([rows, ...ranges.map((r) => query(r.startMs, r.endMs, where))]);
       const merged = mergePartials(parts);
       const rolledUp = days.filter((d) => stored.has(d.startMs)).length;
       return {

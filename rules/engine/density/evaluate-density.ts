@@ -91,7 +91,7 @@ export function allDevices(registry: Pick<Registry, 'listDevices'>, where: { dis
 export function createDensityEvaluator(deps: DensityEvaluatorDeps): DensityEvaluator {
   const log = deps.logger.child({ module: 'density' });
   let running: Promise<DensityRun> | null = null;
-  const days = createDayPartials({ influx: deps.influx, store: deps.dayStore, timeZone: deps.timeZone, nightWindow: deps.nightWindow, lateMs: deps.rollUpLateMs });
+  const days = createDayPartials({ influx: deps.influx, store: deps.dayStore, timeZone: deps.timeZone, nightWindow: deps.nightWindow, lateMs: deps.rollUpLateMs, offThread: true });
   let last: DensityRun | null = null;
   let backfilling: Promise<void> | null = null;
   let closing = false;
