@@ -61,6 +61,19 @@ describe('roll-up reads off the event loop', () => {
     db.close();
   });
 
+  it('a read the worker did not answer (stopped, or could not start) is done in line instead', async () => {
+    const db = openDatabase(join(dir, 'meta3.db'));
+    const store = createDayPartialsStore(db);
+    fill(store);
+    let inline = 0;
+    const reader = createPartialsReader(db, { read: (...args) => (inline++, store.read(...args)) });
+    const pending = reader.read(0, 3 * DAY, CONFIG, { districtId: 'yuexiu' });
+    await reader.close(); // terminates the worker while it is still loading: long before it can answer
+    expect(await pending).toEqual(store.read(0, 3 * DAY, CONFIG, { districtId: 'yuexiu' }));
+    expect(inline).toBe(1);
+    db.close();
+  });
+
   it('an in-memory database is read in line', async () => {
     const db = openDatabase(':memory:');
     await expect(createPartialsReader(db, neverInline).read(0, DAY, CONFIG)).rejects.toThrow('read on the event loop');

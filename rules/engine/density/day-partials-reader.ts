@@ -2,8 +2,8 @@
  * Reads roll-up sums (day-partials-store.ts `read`) off the event loop: in a worker thread with its own connection
  * when the database is a file, in line when it is in memory (tests) or the worker cannot start. In the one-process
  * stack the engine's once-a-minute city-wide read took ~1 s of the broker's event loop at 20,000 devices
- * (docs/benchmarks.md); now the loop spends only the copy of the result. A worker that fails is replaced at the next
- * read; its pending reads reject.
+ * (docs/benchmarks.md); now the loop spends only the copy of the result. If the worker fails or stops (it cannot start,
+ * it crashed), the reads it owed are done in line instead, and the next read starts a new one.
  */
 import { Worker } from 'node:worker_threads';
 import type { DatabaseSync } from '../../../platform/sqlite.ts';
@@ -17,6 +17,11 @@ export interface PartialsReader {
 }
 
 type Reply = { id: number; partials: Partials } | { id: number; error: string };
+
+/** The worker stopped before answering (not an error of the read itself). */
+class ReaderStoppedError extends Error {
+  override name = 'ReaderStoppedError';
+}
 
 export function createPartialsReader(db: DatabaseSync, store: Pick<DayPartialsStore, 'read'>): PartialsReader {
   const path = db.location();
@@ -49,25 +54,30 @@ export function createPartialsReader(db: DatabaseSync, store: Pick<DayPartialsSt
     });
     w.on('error', (err) => {
       if (worker === w) worker = undefined;
-      failAll(w, err);
+      failAll(w, new ReaderStoppedError(`roll-up reader failed: ${err.message}`));
     });
     w.on('exit', (code) => {
       if (worker === w) worker = undefined;
-      failAll(w, new Error(`roll-up reader stopped (exit ${code})`));
+      failAll(w, new ReaderStoppedError(`roll-up reader stopped (exit ${code})`));
     });
     return w;
   }
 
   return {
-    read(fromMs, toMs, config, where = {}) {
+    async read(fromMs, toMs, config, where = {}) {
       worker ??= start();
       const w = worker;
       const id = nextId++;
-      return new Promise<Partials>((resolve, reject) => {
-        pending.set(id, { worker: w, resolve, reject });
-        w.ref();
-        w.postMessage({ id, fromMs, toMs, config, where: { ...where } } satisfies ReadRequest);
-      });
+      try {
+        return await new Promise<Partials>((resolve, reject) => {
+          pending.set(id, { worker: w, resolve, reject });
+          w.ref();
+          w.postMessage({ id, fromMs, toMs, config, where: { ...where } } satisfies ReadRequest);
+        });
+      } catch (err) {
+        if (!(err instanceof ReaderStoppedError)) throw err;
+        return store.read(fromMs, toMs, config, where);
+      }
     },
     async close() {
       const w = worker;
