@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createStealMeter } from './proc-stats.ts';
 import { renderMarkdown, type BenchResult } from './report.ts';
 import { runFleet } from './scenarios/connections.ts';
 import { runGrading } from './scenarios/grading.ts';
@@ -87,11 +88,17 @@ const save = () => {
 };
 const attempt = async (what: string, fn: () => Promise<void>) => {
   log(`${what} …`);
+  const steal = createStealMeter();
   try {
     await fn();
   } catch (err) {
     log(`${what} failed: ${(err as Error).stack ?? String(err)}`);
     result.errors.push(`${what}: ${(err as Error).message}`);
+  }
+  const pct = steal.stealPct();
+  if (pct !== undefined) {
+    (result.cpuStealPct ??= {})[what] = pct;
+    if (pct >= 5) log(`  CPU steal during ${what}: ${pct} % (the host is shared: figures are slower than on a quiet machine)`);
   }
   save();
 };

@@ -18,6 +18,39 @@ export function parseStatCpuSeconds(stat: string): number {
   return (utime + stime) / CLOCK_TICKS_PER_S;
 }
 
+/**
+ * The machine's CPU time from the first line of `/proc/stat` (`cpu  user nice system idle iowait irq softirq steal …`,
+ * in clock ticks): all of it, and `steal`, the time a virtual CPU waited while the hypervisor ran something else.
+ * On a shared host steal makes every figure of a run slower, so the report carries it.
+ */
+export function parseCpuTimes(procStat: string): { totalTicks: number; stealTicks: number } {
+  const fields = procStat.slice(0, procStat.indexOf('\n') >>> 0).trim().split(/\s+/);
+  if (fields[0] !== 'cpu') throw new Error(`unreadable /proc/stat: ${procStat.slice(0, 80)}`);
+  // user nice system idle iowait irq softirq steal; guest and guest_nice are already counted in user and nice.
+  const ticks = fields.slice(1, 9).map(Number);
+  if (ticks.length < 8 || ticks.some((t) => !Number.isFinite(t))) throw new Error(`unreadable /proc/stat: ${procStat.slice(0, 80)}`);
+  return { totalTicks: ticks.reduce((a, t) => a + t, 0), stealTicks: ticks[7]! };
+}
+
+/** CPU steal, % of all CPU time between two readings of `/proc/stat`; undefined without /proc. */
+export function createStealMeter(): { stealPct(): number | undefined } {
+  const read = () => {
+    try {
+      return parseCpuTimes(readFileSync('/proc/stat', 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+  const start = read();
+  return {
+    stealPct() {
+      const end = read();
+      if (start === undefined || end === undefined || end.totalTicks <= start.totalTicks) return undefined;
+      return Math.round((1000 * (end.stealTicks - start.stealTicks)) / (end.totalTicks - start.totalTicks)) / 10;
+    },
+  };
+}
+
 /** A `kB` line of `/proc/<pid>/status` (`VmRSS`, `VmHWM`) in bytes; NaN when absent (a zombie has none). */
 export function parseStatusKb(status: string, key: string): number {
   const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);

@@ -35,5 +35,9 @@ describe('bench report', () => {
     expect(md).toContain('| Node.js | v24 |');
     expect(md).toContain('| mosquitto+node-red | 20,000 | 20,000 | 1,198,400 | 1,600 |');
     expect(md).toContain('| mosquitto+node-red | 2.00× | 0.36× at 10,000/s | 1,600 |');
+    expect(md).not.toContain('CPU steal');
+    expect(renderMarkdown({ ...result, cpuStealPct: { latency: 44, 'throughput: vectorwatch': 1.5 } })).toContain(
+      '| CPU steal (time the hypervisor ran other guests; slows every figure) | latency 44 %, throughput: vectorwatch 1.5 % |',
+    );
   });
 });

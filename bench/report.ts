@@ -23,6 +23,8 @@ export interface BenchResult {
   fleetGrowth: FleetRunResult[];
   grading?: GradingResult | undefined;
   loadAvgAtEnd?: number[];
+  /** CPU steal (% of the machine's CPU time the hypervisor gave to other guests) per scenario run, from /proc/stat. */
+  cpuStealPct?: Record<string, number>;
   errors: string[];
 }
 
@@ -116,6 +118,9 @@ export function renderMarkdown(r: BenchResult): string {
   parts.push(table(['machine', ''], [
     ['CPU', `${m.cpus} × ${m.cpuModel}`], ['memory', `${m.memoryGiB} GiB`], ['Node.js', m.node], ['InfluxDB', m.influxdb],
     ['Mosquitto', m.mosquitto], ['Node-RED', m.nodeRed], ['load average at start / end', `${m.loadAvgAtStart.join(' ')} / ${(r.loadAvgAtEnd ?? []).join(' ')}`],
+    ...(r.cpuStealPct && Object.keys(r.cpuStealPct).length > 0
+      ? [['CPU steal (time the hypervisor ran other guests; slows every figure)', Object.entries(r.cpuStealPct).map(([k, v]) => `${k} ${v} %`).join(', ')]]
+      : []),
   ]));
   parts.push(`\nBench configuration of VectorWatch: ${Object.entries(r.benchConfig).map(([k, v]) => `\`${k}=${v}\``).join(', ')} (docs/benchmarks.md).`);
 
