@@ -166,8 +166,9 @@ export function createObserver(manager: AlertManager, store: AlertStore, opts: O
     },
 
     lastValue: (ruleId, scope) => {
-      const c = cache.get(alertKey(ruleId, scope));
-      return c?.folds !== undefined ? c.lastValue : store.getCondition(alertKey(ruleId, scope))?.lastValue;
+      const key = alertKey(ruleId, scope);
+      const c = cache.get(key);
+      return c?.folds !== undefined ? c.lastValue : store.getCondition(key)?.lastValue;
     },
     breaching: (ruleId, scope) => {
       const key = alertKey(ruleId, scope);

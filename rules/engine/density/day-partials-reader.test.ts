@@ -26,11 +26,17 @@ function fill(store: ReturnType<typeof createDayPartialsStore>): void {
 
 const neverInline = { read: () => { throw new Error('read on the event loop'); } };
 
+/** A roll-up store in its own database file, three days of 50 rodent stations and 50 light traps. */
+function filledStore(name: string) {
+  const db = openDatabase(join(dir, name));
+  const store = createDayPartialsStore(db);
+  fill(store);
+  return { db, store };
+}
+
 describe('roll-up reads off the event loop', () => {
   it('a file database is read in a worker thread, with the same sums as the read in line', async () => {
-    const db = openDatabase(join(dir, 'meta.db'));
-    const store = createDayPartialsStore(db);
-    fill(store);
+    const { db, store } = filledStore('meta.db');
     const reader = createPartialsReader(db, neverInline);
     try {
       for (const where of [{}, { districtId: 'yuexiu' }, { siteId: 'site-3' }]) {
@@ -48,9 +54,7 @@ describe('roll-up reads off the event loop', () => {
   });
 
   it('a worker that stops is replaced at the next read; the store reads the same through readAsync', async () => {
-    const db = openDatabase(join(dir, 'meta2.db'));
-    const store = createDayPartialsStore(db);
-    fill(store);
+    const { db, store } = filledStore('meta2.db');
     const reader = createPartialsReader(db, neverInline);
     const first = await reader.read(0, 3 * DAY, CONFIG);
     await reader.close();
@@ -62,9 +66,7 @@ describe('roll-up reads off the event loop', () => {
   });
 
   it('a read the worker did not answer (stopped, or could not start) is done in line instead', async () => {
-    const db = openDatabase(join(dir, 'meta3.db'));
-    const store = createDayPartialsStore(db);
-    fill(store);
+    const { db, store } = filledStore('meta3.db');
     let inline = 0;
     const reader = createPartialsReader(db, { read: (...args) => (inline++, store.read(...args)) });
     const pending = reader.read(0, 3 * DAY, CONFIG, { districtId: 'yuexiu' });
