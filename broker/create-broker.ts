@@ -195,7 +195,7 @@ export async function createBroker(deps: BrokerDeps): Promise<VectorBroker> {
       // Publish rate (devices only): hold the packet instead of dropping it. aedes reads the next chunk of a
       // client's socket only after every packet of the current one is handled, so holding is backpressure
       // on that device alone and costs no memory; a QoS 1 device sees its PUBACKs slow down, nothing is lost.
-      const delay = principal?.type === 'device' && limits ? limits.publishDelay(client) : 0;
+      const delay = principal?.type === 'device' && limits ? limits.publishDelay(principal.id, Buffer.byteLength(packet.payload)) : 0;
       if (delay === 'disconnect') {
         log.info({ principal: whoIs(principal, client) }, 'connection closed: sustained publishing far above the rate limit');
         callback(new Error('publish rate limit exceeded'));

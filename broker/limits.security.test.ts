@@ -210,4 +210,34 @@ describe('publish rate', () => {
     await closed(s);
     expect(await b.refusals('publish_rate')).toBe(1);
   });
+
+  it('a device closed for abuse that reconnects at once gets no fresh burst; once its debt is paid it publishes again', async () => {
+    let nowMs = 1_000_000; // the clock stands still until the test moves it: the debt cannot drain meanwhile
+    const b = await startBroker({ publishRatePerS: 10, publishBurst: 5, maxPublishDelayMs: 300 }, () => nowMs);
+    const one = mqttPacket.generate({ cmd: 'publish', topic: 'devices/rs-001/telemetry', payload: Buffer.from('x'), qos: 0, dup: false, retain: false });
+    const abuser = await rawSocket(b.port);
+    abuser.write(connectPacket('rs-001'));
+    await new Promise<void>((r) => abuser.once('data', () => r())); // CONNACK
+    abuser.write(Buffer.concat(Array.from({ length: 50 }, () => one)));
+    await closed(abuser);
+    expect(await b.refusals('publish_rate')).toBe(1);
+
+    // A new connection of the same device: with a budget per connection its first 5 publishes would pass at once.
+    const again = await client(b.url, asDevice('rs-001'));
+    const refused = new Promise<void>((r) => again.stream.once('close', () => r()));
+    again.publish('devices/rs-001/telemetry', 'y', { qos: 1 });
+    await Promise.race([refused, new Promise((_, reject) => setTimeout(() => reject(new Error('the reconnected abuser was not closed: it got a fresh burst')), 3000))]);
+    expect(await b.refusals('publish_rate')).toBe(2);
+    again.end(true);
+
+    // Another device is not charged for it.
+    const other = await client(b.url, asDevice('rs-002'));
+    await other.publishAsync('devices/rs-002/telemetry', 'z', { qos: 1 });
+    expect(await b.value('vectorwatch_broker_publish_rate_devices')).toBe(2);
+
+    nowMs += 60_000; // the debt is paid and the burst saved up again
+    const later = await client(b.url, asDevice('rs-001'));
+    await later.publishAsync('devices/rs-001/telemetry', 'w', { qos: 1 });
+    expect(await b.refusals('publish_rate')).toBe(2);
+  });
 });

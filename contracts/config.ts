@@ -52,10 +52,14 @@ export const ConfigSchema = z.object({
   /** Failed logins from one address (any usernames) before the address is banned; 0 = never. */
   MQTT_AUTH_FAILURES_PER_IP_BEFORE_BAN: nonNegativeInt(50),
   MQTT_AUTH_BAN_MS: positiveInt(60_000),
-  /** Sustained PUBLISH rate per device connection (above it publishes are delayed, not dropped); 0 = no limit. */
+  /** Sustained PUBLISH rate per device (above it publishes are delayed, not dropped); 0 = no limit. */
   MQTT_PUBLISH_RATE_PER_S: z.coerce.number().min(0).default(10),
   /** Publishes a device may send at once above the rate. */
   MQTT_PUBLISH_BURST: positiveInt(100),
+  /** Sustained payload bytes per second per device (one largest accepted reading a second); 0 = no limit. */
+  MQTT_PUBLISH_BYTES_PER_S: nonNegativeInt(8192),
+  /** Payload bytes a device may send at once above the byte rate (a 100-reading replay fits). */
+  MQTT_PUBLISH_BYTES_BURST: positiveInt(65_536),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port(8080),
   /**

@@ -5,7 +5,7 @@
  *
  * The broker's per-client defences are switched off for the bench, because every simulated device connects from
  * one address at rates far above a field device's: MQTT_PUBLISH_RATE_PER_S=0 (default 10/s, burst 100),
- * MQTT_MAX_CONNECTIONS_PER_IP=0 (default 1000), MQTT_CONNECTS_PER_MIN=0 (default 30). docs/benchmarks.md says so.
+ * MQTT_PUBLISH_BYTES_PER_S=0 (default 8 KiB/s, burst 64 KiB), MQTT_MAX_CONNECTIONS_PER_IP=0 (default 1000), MQTT_CONNECTS_PER_MIN=0 (default 30). docs/benchmarks.md says so.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,6 +22,7 @@ export const BENCH_SERVICE_PASSWORD = 'bench-service-password-0123456789';
 
 export const BENCH_LIMITS_ENV: Readonly<Record<string, string>> = {
   MQTT_PUBLISH_RATE_PER_S: '0',
+  MQTT_PUBLISH_BYTES_PER_S: '0',
   MQTT_MAX_CONNECTIONS_PER_IP: '0',
   MQTT_CONNECTS_PER_MIN: '0',
 };

@@ -8,7 +8,9 @@
  * | connectsPerMin            | per (address, username)      | CONNACK 3, password not checked                         |
  * | authFailuresBeforeBan     | per (address, username)      | banned for authBanMs: CONNACK 3, password not checked   |
  * | authFailuresPerAddress…   | per address (not `svc:…`)    | banned for authBanMs: CONNACK 3                         |
- * | publishRatePerS + burst   | per device connection        | publishes delayed (backpressure); closed if > 30 s owed |
+ * | publishRatePerS + burst   | per device (across its       | publishes delayed (backpressure); closed if > 30 s owed |
+ * | publishBytesPerS + burst  | connections): messages, and  |                                                         |
+ * |                           | payload bytes                |                                                         |
  *
  * Every refusal is counted (`vectorwatch_broker_limit_refusals_total{limit}`), every ban
  * (`vectorwatch_broker_auth_bans_total{scope}`) and every delayed publish
@@ -37,8 +39,18 @@ export interface BrokerLimitsConfig {
   /** 0: no limit. */
   publishRatePerS: number;
   publishBurst: number;
+  /** Payload bytes per second per device; 0: no limit. Default (absent) 0. */
+  publishBytesPerS?: number;
+  /** Payload bytes a device may send at once above the byte rate. */
+  publishBytesBurst?: number;
   /** A connection owing more publish budget than this is closed. Default MAX_PUBLISH_DELAY_MS. */
   maxPublishDelayMs?: number;
+}
+
+/** A device's publish budget: messages and payload bytes, each absent when its limit is off. */
+interface PublishBudget {
+  messages: TokenBucket | undefined;
+  bytes: TokenBucket | undefined;
 }
 
 /** Each table of the connect gate holds at most this many keys (see `connect-gate.ts`). */
@@ -64,9 +76,12 @@ export interface BrokerLimits {
   recordConnect(address: string | undefined, username: string | undefined, result: ConnectResult): void;
   /**
    * Before a device's PUBLISH is processed: milliseconds to hold it (0: go on at once), or 'disconnect' when
-   * the connection is so far over its rate that it is abuse. `connection` is any object identifying it.
+   * the device is so far over its rate that it is abuse. The budget belongs to the device, not to the connection:
+   * a device closed for abuse that reconnects at once still owes what it owed, and gets no fresh burst.
    */
-  publishDelay(connection: object): number | 'disconnect';
+  publishDelay(deviceId: string, payloadBytes: number): number | 'disconnect';
+  /** Devices whose publish budget is not full (bounded by the registry: only authenticated devices have one). */
+  publishBuckets(): number;
   /** Keys held by the ban and connect-rate tables (bounded by 3 × MAX_TRACKED_KEYS). */
   trackedKeys(): number;
   /** Open connections counted against per-address limits, by address key. */
@@ -99,6 +114,9 @@ export function createBrokerLimits(config: BrokerLimitsConfig, deps: BrokerLimit
     throw new RangeError(`maxPacketBytes must be an integer >= 64, got ${config.maxPacketBytes}`);
   }
   const log = deps.logger.child({ module: 'broker-limits' });
+  const bytesPerS = config.publishBytesPerS ?? 0;
+  const limitsMessages = config.publishRatePerS > 0;
+  const limitsBytes = bytesPerS > 0;
   const now = deps.clock ?? Date.now;
   const gate = new ConnectGate({
     authFailuresBeforeBan: config.authFailuresBeforeBan,
@@ -108,7 +126,14 @@ export function createBrokerLimits(config: BrokerLimitsConfig, deps: BrokerLimit
     maxTrackedKeys: MAX_TRACKED_KEYS,
   });
   const open = new Map<string, number>();
-  const buckets = new WeakMap<object, TokenBucket>();
+  // Keyed by authenticated device id, so bounded by the registry, not by what a client sends. A bucket that is full
+  // again remembers nothing and is dropped by the sweep, which runs when the map has doubled since the last one.
+  const buckets = new Map<string, PublishBudget>();
+  let sweepAt = 1024;
+  const sweepFullBuckets = (nowMs: number) => {
+    for (const [id, budget] of buckets) if (budget.messages?.full(nowMs) !== false && budget.bytes?.full(nowMs) !== false) buckets.delete(id);
+    sweepAt = Math.max(1024, buckets.size * 2);
+  };
 
   const registers = deps.metrics ? [deps.metrics] : [];
   const refusals = new Counter({
@@ -134,6 +159,14 @@ export function createBrokerLimits(config: BrokerLimitsConfig, deps: BrokerLimit
     registers,
     collect() {
       this.set(gate.trackedKeys());
+    },
+  });
+  new Gauge({
+    name: 'vectorwatch_broker_publish_rate_devices',
+    help: 'devices whose publish budget is not full (owing, or with part of their burst spent)',
+    registers,
+    collect() {
+      this.set(buckets.size);
     },
   });
   for (const limit of LIMIT_REFUSALS) refusals.inc({ limit }, 0);
@@ -182,21 +215,32 @@ export function createBrokerLimits(config: BrokerLimitsConfig, deps: BrokerLimit
       }
     },
 
-    publishDelay(connection) {
-      if (config.publishRatePerS <= 0) return 0;
-      let bucket = buckets.get(connection);
-      if (bucket === undefined) {
-        bucket = new TokenBucket({ ratePerS: config.publishRatePerS, burst: Math.max(1, config.publishBurst) }, now());
-        buckets.set(connection, bucket);
+    publishDelay(deviceId, payloadBytes) {
+      if (!limitsMessages && !limitsBytes) return 0;
+      const nowMs = now();
+      let budget = buckets.get(deviceId);
+      if (budget === undefined) {
+        if (buckets.size >= sweepAt) sweepFullBuckets(nowMs);
+        budget = {
+          messages: limitsMessages ? new TokenBucket({ ratePerS: config.publishRatePerS, burst: Math.max(1, config.publishBurst) }, nowMs) : undefined,
+          bytes: limitsBytes ? new TokenBucket({ ratePerS: bytesPerS, burst: Math.max(1, config.publishBytesBurst ?? 1) }, nowMs) : undefined,
+        };
+        buckets.set(deviceId, budget);
       }
-      const wait = bucket.reserve(now());
+      const wait = Math.max(budget.messages?.waitFor(nowMs) ?? 0, budget.bytes?.waitFor(nowMs, payloadBytes) ?? 0);
+      // A refused publish books nothing: the debt a closed device carries into its next connection is what it
+      // was allowed to send, never what it tried to.
       if (wait > (config.maxPublishDelayMs ?? MAX_PUBLISH_DELAY_MS)) {
         refusals.inc({ limit: 'publish_rate' });
         return 'disconnect';
       }
+      budget.messages?.reserve(nowMs);
+      budget.bytes?.reserve(nowMs, payloadBytes);
       if (wait > 0) delayed.inc();
       return wait;
     },
+
+    publishBuckets: () => buckets.size,
 
     trackedKeys: () => gate.trackedKeys(),
     openConnections: () => [...open.values()].reduce((a, b) => a + b, 0),

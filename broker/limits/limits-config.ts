@@ -12,5 +12,7 @@ export function brokerLimitsFromConfig(config: Config): BrokerLimitsConfig {
     authBanMs: config.MQTT_AUTH_BAN_MS,
     publishRatePerS: config.MQTT_PUBLISH_RATE_PER_S,
     publishBurst: config.MQTT_PUBLISH_BURST,
+    publishBytesPerS: config.MQTT_PUBLISH_BYTES_PER_S,
+    publishBytesBurst: config.MQTT_PUBLISH_BYTES_BURST,
   };
 }

@@ -23,6 +23,16 @@ describe('TokenBucket', () => {
     expect(b.available(1_000)).toBe(2);
   });
 
+  it('waitFor tells the wait without booking; reserve books a cost of several tokens', () => {
+    const b = new TokenBucket({ ratePerS: 1000, burst: 4096 }, 0); // a byte budget: 1,000 bytes/s, 4,096 at once
+    expect(b.waitFor(0, 5000)).toBe(904);
+    expect(b.waitFor(0, 5000)).toBe(904); // nothing was booked
+    expect(b.reserve(0, 3000)).toBe(0);
+    expect(b.reserve(0, 2000)).toBe(904);
+    expect(b.full(0)).toBe(false);
+    expect(b.full(904 + 4096)).toBe(true);
+  });
+
   it('a clock that goes backwards neither mints nor destroys tokens', () => {
     const b = new TokenBucket({ ratePerS: 1, burst: 1 }, 1_000);
     expect(b.tryTake(1_000)).toBe(true);

@@ -39,13 +39,27 @@ export class TokenBucket {
   }
 
   /**
-   * Books one token, going into debt if none is left, and returns the milliseconds until the booked token
-   * exists (0 when one was available). Successive calls queue behind each other at exactly the rate.
+   * Books `cost` tokens (default one), going into debt if they are not there, and returns the milliseconds until
+   * the booked tokens exist (0 when they were available). Successive calls queue behind each other at exactly the
+   * rate.
    */
-  reserve(nowMs: number): number {
+  reserve(nowMs: number, cost = 1): number {
+    const wait = this.waitFor(nowMs, cost);
+    this.#tokens -= cost;
+    return wait;
+  }
+
+  /** The milliseconds `reserve(nowMs, cost)` would return, booking nothing. */
+  waitFor(nowMs: number, cost = 1): number {
     this.#refill(nowMs);
-    this.#tokens -= 1;
-    return this.#tokens >= 0 ? 0 : Math.ceil(-this.#tokens / this.#ratePerMs);
+    const left = this.#tokens - cost;
+    return left >= 0 ? 0 : Math.ceil(-left / this.#ratePerMs);
+  }
+
+  /** The bucket holds its whole burst: it remembers nothing a fresh bucket would not. */
+  full(nowMs: number): boolean {
+    this.#refill(nowMs);
+    return this.#tokens >= this.#burst;
   }
 
   /** Whole tokens available now (never negative), for tests and metrics. */

@@ -144,12 +144,16 @@ describe('fault injection (real processes, real influxd)', () => {
     const since = Date.now() - 1000;
     const valid = await fleet(groups['valid']!, 5);
     await sleep(2000);
+    const delayedBefore = await stack.metric('vectorwatch_broker_publishes_delayed_total');
     const baseFrom = performance.now();
     await sleep(10_000);
+    const baseTo = performance.now();
     // The flood comes from its own process (the simulator's CLI, registering its devices through the API), so the
     // work of building thousands of broken and oversized payloads does not slow this process, which measures the
-    // valid devices' PUBACK latency.
-    const floodProcess = spawn(process.execPath, [
+    // valid devices' PUBACK latency. It runs at the lowest CPU priority: in the field the misbehaving devices' own
+    // CPUs are elsewhere, and on this 2-core machine the generator otherwise takes a third of a core from the stack
+    // under test. Its registration through the API falls between the two windows, in neither.
+    const floodProcess = spawn('nice', ['-n', '19', process.execPath,
       'devices-sim/main.ts', '--devices', '20', '--interval-ms', '20', '--seed', '6', '--faults', 'malformed_json:0.5,oversized:0.5',
       '--url', world.mqttUrl, '--api', world.httpUrl, '--admin-token', ADMIN_TOKEN, '--log-level', 'info',
     ], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -170,7 +174,7 @@ describe('fault injection (real processes, real influxd)', () => {
     }
     const last = /sim t=\S+ connected=\S+ sent=(\d+) acked=\d+ \([^)]*\) rejected=(\d+)/.exec(floodOut);
     const bad = { sent: Number(last?.[1] ?? 0), rejected: Number(last?.[2] ?? 0) };
-    const base = { p50: ackLatencyMs(valid.devices(), 0.5, baseFrom, floodFrom), p95: ackLatencyMs(valid.devices(), 0.95, baseFrom, floodFrom) };
+    const base = { p50: ackLatencyMs(valid.devices(), 0.5, baseFrom, baseTo), p95: ackLatencyMs(valid.devices(), 0.95, baseFrom, baseTo) };
     const during = { p50: ackLatencyMs(valid.devices(), 0.5, floodFrom, floodTo), p95: ackLatencyMs(valid.devices(), 0.95, floodFrom, floodTo) };
 
     const r = await finish('malformed/oversized flood', valid, since, null);
@@ -179,6 +183,10 @@ describe('fault injection (real processes, real influxd)', () => {
       `${base.p50.toFixed(1)}/${base.p95.toFixed(1)} ms without, ${during.p50.toFixed(1)}/${during.p95.toFixed(1)} ms with the flood`;
     expectExactlyOnce(r);
     expect(bad.sent).toBeGreaterThan(2000);
+    // The flooding devices were told why (refusals on their errors topic), and the broker held their publishes back
+    // to their per-device message and byte budgets instead of letting them crowd out everyone else.
+    expect(bad.rejected).toBeGreaterThan(100);
+    expect((await stack.metric('vectorwatch_broker_publishes_delayed_total')) - delayedBefore).toBeGreaterThan(100);
     // "Within 2×" of a few milliseconds is below the scheduling noise of a shared 2-core machine (three busy processes
     // on two cores): the bound is 2× the no-flood figure or the no-flood figure plus a 10 ms noise floor, whichever is
     // larger. The measured figures are printed in the table.
