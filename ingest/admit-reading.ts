@@ -112,7 +112,9 @@ export function createAdmitter(deps: AdmitDeps): Admitter {
     }
     markValidated(msg.payload, reading); // the in-process rules engine takes it instead of decoding again
     const line = toLineProtocol(reading, device, tsMs);
-    const spooled: SpooledReading = { deviceId: device.id, kind: reading.kind, seq: reading.seq, tsMs, line };
+    // The registry's strings (equal to the reading's: decodeTelemetry checked the kind), shared by every reading of the
+    // device, rather than the copies JSON.parse made of this payload: the spooled reading lives until InfluxDB answers.
+    const spooled: SpooledReading = { deviceId: device.id, kind: device.kind, seq: reading.seq, tsMs, line };
     return { append: encodeSpooledReading(spooled), spooled, key, deviceId: device.id, seq: reading.seq, tsMs };
   }
 

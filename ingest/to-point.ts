@@ -74,7 +74,7 @@ function subFieldKey(field: string, sub: string): string {
 export function toLineProtocol(reading: Telemetry, device: Device, tsMs: number): string {
   const plan = FIELD_PLANS.get(reading.kind)!;
   const values = reading as unknown as Readonly<Record<string, unknown>>;
-  let fields = '';
+  const fields: string[] = [];
   for (const { key, type, escaped } of plan) {
     const value = values[key];
     if (value === undefined) continue;
@@ -82,13 +82,17 @@ export function toLineProtocol(reading: Telemetry, device: Device, tsMs: number)
       const counts = value as Readonly<Record<string, number>>;
       for (const sub of Object.keys(counts).sort()) {
         const n = counts[sub];
-        if (n !== undefined) fields += `${fields === '' ? '' : ','}${subFieldKey(key, sub)}=${formatInteger(n)}`;
+        if (n !== undefined) fields.push(`${subFieldKey(key, sub)}=${formatInteger(n)}`);
       }
     } else {
-      fields += `${fields === '' ? '' : ','}${escaped}=${formatValue(type, value)}`;
+      fields.push(`${escaped}=${formatValue(type, value)}`);
     }
   }
-  return `${seriesKey(reading.kind, device)} ${fields} ${pointTimeText(tsMs, reading.seq)}`;
+  // Joined, not concatenated: `+` and template literals make V8 keep a tree of rope nodes over the pieces (~15
+  // objects, ~600 bytes for a 130-character line), and the line lives until InfluxDB acknowledges it, long enough to
+  // survive young-generation GCs and be promoted. `join` writes one flat string (~170 bytes) and the pieces die
+  // young (issue 7: these trees were most of what a heap snapshot at 17,000 readings/s held per reading).
+  return [seriesKey(reading.kind, device), fields.join(','), pointTimeText(tsMs, reading.seq)].join(' ');
 }
 
 /**
