@@ -5,7 +5,11 @@
  * cursor advances (atomically, fsync'd) only after InfluxDB has the records before it.
  *
  * - Group commit: one write and one fdatasync per group. While a group is being written, new appends gather for
- *   the next one, so the group size follows the load and the disk's latency with no timer in between.
+ *   the next one, so the group size follows the load and the disk's latency with no timer in between. Segments are
+ *   opened with O_DSYNC where the platform has it, so the write returns once its data is durable (POSIX synchronized
+ *   I/O data integrity, what `fdatasync` gives): one trip through libuv's thread pool and back through the event loop
+ *   per group instead of two. At 16,000 readings/s the loop is busy, each trip waits for it, and a group's commit took
+ *   ~370 ms, long enough for every reading waiting on it to outlive young-generation GCs (issue 7).
  * - Bound: at most `maxBytes` of unconsumed records (committed or waiting to be). An append that does not fit
  *   waits, in order, until the feeder frees space: the caller simply does not acknowledge yet (`stats().full`).
  * - Recovery (`openSpool`): records from the cursor on are checked (length + CRC-32, record-codec.ts); the first
@@ -23,6 +27,7 @@
  *
  * Single writer (the lock file, spool-files.ts) and a single reader (`read`/`release`, the feeder).
  */
+import { constants } from 'node:fs';
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../../platform/logger.ts';
 import { createMemoryTail } from './memory-tail.ts';
@@ -31,6 +36,12 @@ import {
   comparePositions, listSegments, lockSpool, readCursor, removeSegment, segmentPath, syncDir, writeCursor,
   type SpoolPosition,
 } from './spool-files.ts';
+
+/** O_DSYNC where the platform defines it (Linux, macOS); elsewhere each group is followed by an fdatasync. */
+const DSYNC: number | undefined = constants.O_DSYNC;
+const WRITES_ARE_SYNCED = DSYNC !== undefined;
+const NEW_SEGMENT_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (DSYNC ?? 0);
+const EXISTING_SEGMENT_FLAGS = constants.O_RDWR | (DSYNC ?? 0);
 
 export type { SpoolPosition } from './spool-files.ts';
 
@@ -135,11 +146,11 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
     ({ cursor, unconsumedBytes, unconsumedRecords } = await recover(dir, sizes, log));
     const last = [...sizes.keys()].at(-1);
     if (last === undefined) {
-      active = { segment: cursor.segment, fh: await open(segmentPath(dir, cursor.segment), 'w') };
+      active = { segment: cursor.segment, fh: await open(segmentPath(dir, cursor.segment), NEW_SEGMENT_FLAGS) };
       sizes.set(cursor.segment, 0);
       await syncDir(dir);
     } else {
-      active = { segment: last, fh: await open(segmentPath(dir, last), 'r+') };
+      active = { segment: last, fh: await open(segmentPath(dir, last), EXISTING_SEGMENT_FLAGS) };
     }
   } catch (err) {
     await unlock();
@@ -199,7 +210,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
         const at = sizes.get(segment)!;
         const { bytesWritten } = await active.fh.writev(group.map((p) => p.frame), at);
         if (bytesWritten !== bytes) throw new Error(`short write to the spool: ${bytesWritten} of ${bytes} bytes`);
-        await active.fh.datasync();
+        if (!WRITES_ARE_SYNCED) await active.fh.datasync();
         sizes.set(segment, at + bytes);
         tail.keep(group, segment, at);
         unconsumedBytes += bytes;
@@ -222,7 +233,7 @@ export async function openSpool(opts: SpoolOptions): Promise<Spool> {
 
   async function roll(): Promise<void> {
     const next = active.segment + 1;
-    const fh = await open(segmentPath(dir, next), 'w');
+    const fh = await open(segmentPath(dir, next), NEW_SEGMENT_FLAGS);
     await syncDir(dir);
     await active.fh.close();
     active = { segment: next, fh };
