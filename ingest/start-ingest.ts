@@ -126,6 +126,7 @@ export async function startIngest(cfg: StartIngestConfig): Promise<RunningIngest
     http: cfg.influx,
     batchSize: config.INGEST_BATCH_SIZE,
     flushIntervalMs: config.INGEST_FLUSH_INTERVAL_MS,
+    maxBatchesInFlight: config.INGEST_WRITES_IN_FLIGHT,
     logger,
     metrics,
   });
