@@ -200,6 +200,23 @@ describe('createInfluxSink: batches in flight', () => {
     expect(late[0]?.message).toMatch('closed');
   });
 
+  it('beside a batch in flight, a partial batch whose timer ran out waits; a full one goes out', async () => {
+    const { http: manual, calls } = manualHttp();
+    const { sink } = sinkFor(manual, { batchSize: 3, maxBatchesInFlight: 2, flushIntervalMs: 5 });
+    const first = [0, 1, 2].map((i) => sink.write(line('trickle', i)));
+    await tick();
+    expect(calls.map((c) => c.lines)).toEqual([3]);
+    const partial = sink.write(line('trickle', 3));
+    await new Promise((r) => setTimeout(r, 30)); // its timer ran out several times over
+    expect(calls).toHaveLength(1);
+    const rest = [4, 5].map((i) => sink.write(line('trickle', i)));
+    await tick();
+    expect(calls.map((c) => c.lines)).toEqual([3, 3]); // full now: the second slot takes it
+    for (const c of calls) c.answer();
+    await Promise.all([...first, partial, ...rest]);
+    await sink.close();
+  });
+
   it('maxBatchesInFlight 1 sends one batch at a time', async () => {
     const { http: manual, calls } = manualHttp();
     const { sink } = sinkFor(manual, { batchSize: 2, maxBatchesInFlight: 1 });

@@ -8,7 +8,8 @@
  * elsewhere. Lines live in memory until acknowledged; ingest feeds this sink from its disk spool
  * (spool-feeder.ts), so on shutdown during an outage it abandons the lines in memory rather than wait.
  *
- * Up to `maxBatchesInFlight` batches can be in flight at a time (default 1). Three at once empty a backlog after an
+ * Up to `maxBatchesInFlight` batches can be in flight at a time (default 1); beyond the first, only full batches (or
+ * those a flush waits for) take a slot. Three at once empty a backlog after an
  * outage ~1.8× faster, but in the fault suite they made devices' PUBACKs 2–5× slower at the tail (p95) during a
  * flood, as `influxd` took the shared cores in bursts, and steady-state throughput did not need them (issue 7,
  * docs/benchmarks.md). With more than one, batches settle in any order; InfluxDB does not mind (a point's identity is its own, to-point.ts), and the caller that needs an order
@@ -92,6 +93,8 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
   let lastId = 0;
   /** Entries with an id up to this are due now (timer fired or flush called), whatever the batch size. */
   let dueUpTo = 0;
+  /** Lines up to this id are wanted by a flush: sent even beside other batches in flight. */
+  let flushUpTo = 0;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let abandoned = false;
@@ -100,9 +103,16 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
   const pendingCount = () => queue.length + inFlightLines;
   const updateGauge = () => metrics.pendingPoints.set(pendingCount());
 
+  /**
+   * A full batch goes out whenever a slot is free; a partial one (its timer ran out) only into an empty pipe, unless a
+   * flush wants it. So extra slots serve a backlog of full batches (catching up after an outage, or a burst) and a
+   * trickle never turns into several small writes at once.
+   */
   const shouldSend = (): boolean => {
     const head = queue[0];
-    return head !== undefined && (queue.length >= batchSize || head.id <= dueUpTo);
+    if (head === undefined) return false;
+    if (queue.length >= batchSize || head.id <= flushUpTo) return true;
+    return head.id <= dueUpTo && inFlight.size === 0;
   };
 
   /** Starts sending batches while there are due lines and a free slot. */
@@ -190,7 +200,7 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
     // As `await Promise.allSettled(…)` on them would: a refusal of a line flushed here is the flusher's to see.
     for (const e of [...[...inFlight].flat(), ...queue]) e.promise?.catch(() => undefined);
     const upTo = lastId;
-    dueUpTo = lastId;
+    dueUpTo = flushUpTo = lastId;
     kick();
     await new Promise<void>((resolve) => {
       flushWaiters.push({ upTo, resolve });
