@@ -88,7 +88,7 @@ export const ConfigSchema = z.object({
   INGEST_BATCH_SIZE: positiveInt(5000),
   INGEST_FLUSH_INTERVAL_MS: positiveInt(200),
   /** InfluxDB write batches in flight at once (the spool cursor still moves only past a settled prefix). */
-  INGEST_WRITES_IN_FLIGHT: positiveInt(1),
+  INGEST_WRITES_IN_FLIGHT: positiveInt(2),
   /** Readings stamped further ahead than this are refused (device clock skew). */
   INGEST_MAX_FUTURE_SKEW_MS: positiveInt(5 * 60_000),
   /** Readings older than this are refused; devices buffer up to ~30 days offline. */

@@ -8,11 +8,12 @@
  * elsewhere. Lines live in memory until acknowledged; ingest feeds this sink from its disk spool
  * (spool-feeder.ts), so on shutdown during an outage it abandons the lines in memory rather than wait.
  *
- * Up to `maxBatchesInFlight` batches can be in flight at a time (default 1); beyond the first, only full batches (or
- * those a flush waits for) take a slot. Three at once empty a backlog after an
- * outage ~1.8× faster, but in the fault suite they made devices' PUBACKs 2–5× slower at the tail (p95) during a
- * flood, as `influxd` took the shared cores in bursts, and steady-state throughput did not need them (issue 7,
- * docs/benchmarks.md). With more than one, batches settle in any order; InfluxDB does not mind (a point's identity is its own, to-point.ts), and the caller that needs an order
+ * Up to `maxBatchesInFlight` batches can be in flight at a time (default 1; ingest passes `INGEST_WRITES_IN_FLIGHT`,
+ * 2). Beyond the first, only full batches (or those a flush waits for) take a slot, so the extra slots serve a backlog
+ * and a trickle stays one write at a time: without that rule, three in flight made devices' PUBACKs 2–5× slower at the
+ * tail (p95) during the fault suite's flood, as `influxd` took the shared cores in bursts (issue 7,
+ * docs/benchmarks.md). With more than one, batches settle in any order; InfluxDB does not mind (a point's identity is
+ * its own, to-point.ts), and the caller that needs an order
  * restores it (the spool feeder moves its cursor only past a contiguous settled prefix). Within a batch, lines keep
  * their order. A batch goes out when `batchSize` lines are queued or `flushIntervalMs` after the first line arrived
  * in an empty timer window, whichever comes first.
