@@ -80,7 +80,7 @@ export interface BrokerLimits {
    * a device closed for abuse that reconnects at once still owes what it owed, and gets no fresh burst.
    */
   publishDelay(deviceId: string, payloadBytes: number): number | 'disconnect';
-  /** Devices whose publish budget is not full (bounded by the registry: only authenticated devices have one). */
+  /** Devices with a publish budget in the table (bounded by the registry: only authenticated devices have one). */
   publishBuckets(): number;
   /** Keys held by the ban and connect-rate tables (bounded by 3 × MAX_TRACKED_KEYS). */
   trackedKeys(): number;
@@ -163,7 +163,7 @@ export function createBrokerLimits(config: BrokerLimitsConfig, deps: BrokerLimit
   });
   new Gauge({
     name: 'vectorwatch_broker_publish_rate_devices',
-    help: 'devices whose publish budget is not full (owing, or with part of their burst spent)',
+    help: 'devices with a publish budget in the table (those that published lately; full budgets are swept once it doubles)',
     registers,
     collect() {
       this.set(buckets.size);
