@@ -80,8 +80,6 @@ export interface BrokerLimits {
    * a device closed for abuse that reconnects at once still owes what it owed, and gets no fresh burst.
    */
   publishDelay(deviceId: string, payloadBytes: number): number | 'disconnect';
-  /** Devices with a publish budget in the table (bounded by the registry: only authenticated devices have one). */
-  publishBuckets(): number;
   /** Keys held by the ban and connect-rate tables (bounded by 3 × MAX_TRACKED_KEYS). */
   trackedKeys(): number;
   /** Open connections counted against per-address limits, by address key. */
@@ -239,8 +237,6 @@ export function createBrokerLimits(config: BrokerLimitsConfig, deps: BrokerLimit
       if (wait > 0) delayed.inc();
       return wait;
     },
-
-    publishBuckets: () => buckets.size,
 
     trackedKeys: () => gate.trackedKeys(),
     openConnections: () => [...open.values()].reduce((a, b) => a + b, 0),
