@@ -16,6 +16,7 @@ import { runGrading } from './scenarios/grading.ts';
 import { runLatency } from './scenarios/latency.ts';
 import { runThroughput } from './scenarios/throughput.ts';
 import { STACK_NAMES, type StackName } from './stacks.ts';
+import type { StackDebug } from './systems/child.ts';
 import { BENCH_LIMITS_ENV } from './systems/vectorwatch.ts';
 import { describeMachine, startWorld } from './world.ts';
 
@@ -44,6 +45,8 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string', default: SCENARIOS.join(',') },
     out: { type: 'string', default: resolve(import.meta.dirname, 'results') },
     'cpu-prof': { type: 'boolean', default: false },
+    'stack-node-args': { type: 'string' },
+    'stack-log-dir': { type: 'string' },
     ...Object.fromEntries(Object.keys(PRESETS.full).map((k) => [k, { type: 'string' as const }])),
   },
 });
@@ -69,6 +72,9 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 mkdirSync(args.out!, { recursive: true });
 const cpuProfDir = args['cpu-prof'] ? join(args.out!, `profiles-${stamp}`) : undefined;
 if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+const stackLogDir = args['stack-log-dir'] === undefined ? undefined : resolve(args['stack-log-dir']);
+if (stackLogDir) mkdirSync(stackLogDir, { recursive: true });
+const debug: StackDebug = { nodeArgs: args['stack-node-args']?.split(/\s+/).filter(Boolean), logDir: stackLogDir };
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 const result: BenchResult = {
@@ -108,7 +114,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 
 const world = await startWorld();
 try {
-  const tp = { devices: num('devices'), rates: list('rates'), stepSeconds: num('step-seconds'), window: num('window'), beyond: num('beyond'), cpuProfDir, log };
+  const tp = { devices: num('devices'), rates: list('rates'), stepSeconds: num('step-seconds'), window: num('window'), beyond: num('beyond'), cpuProfDir, debug, log };
   if (scenarios.has('throughput')) await attempt('throughput: vectorwatch', async () => void result.throughput.push(await runThroughput(world, 'vectorwatch', tp)));
   if (scenarios.has('peers')) {
     for (const peer of peers) await attempt(`throughput: ${peer}`, async () => void result.throughput.push(await runThroughput(world, peer, tp)));

@@ -9,6 +9,7 @@ import type { DeviceRegistration } from '../contracts/registry.ts';
 import type { InfluxHttp } from '../platform/influx-http.ts';
 import { startMosquitto } from './systems/mosquitto.ts';
 import { startNodeRed } from './systems/node-red.ts';
+import type { StackDebug } from './systems/child.ts';
 import { provisionRegistry, startIngestWorker, startVectorWatch } from './systems/vectorwatch.ts';
 import type { World } from './world.ts';
 
@@ -32,6 +33,7 @@ export interface StackUnderTest {
 export interface StackOptions {
   env?: Record<string, string>;
   cpuProfDir?: string | undefined;
+  debug?: StackDebug | undefined;
   /** Keep what the database holds (the grading scenario writes its month first). */
   keepDb?: boolean | undefined;
 }
@@ -43,7 +45,7 @@ export async function startStackUnderTest(
   if (name === 'vectorwatch') {
     const influx = opts.keepDb ? world.db('vectorwatch') : await world.freshDb('vectorwatch');
     const passwords = provisionRegistry(dir, plan);
-    const sys = await startVectorWatch({ dataDir: dir, influxUrl: world.influxUrl, influxDb: 'vectorwatch', env: opts.env ?? {}, cpuProfDir: opts.cpuProfDir });
+    const sys = await startVectorWatch({ dataDir: dir, influxUrl: world.influxUrl, influxDb: 'vectorwatch', env: opts.env ?? {}, cpuProfDir: opts.cpuProfDir, debug: opts.debug });
     return { name, mqttUrl: sys.mqttUrl, httpUrl: sys.httpUrl, influx, passwords, pids: sys.pids, notes: [], stop: sys.stop };
   }
   provisionRegistry(dir, []);
@@ -54,7 +56,7 @@ export async function startStackUnderTest(
     if (name === 'mosquitto+vw-ingest') {
       const influx = await world.freshDb('vectorwatch');
       const passwords = provisionRegistry(dir, plan);
-      const ingest = await startIngestWorker({ dataDir: dir, influxUrl: world.influxUrl, influxDb: 'vectorwatch', mqttUrl: mosquitto.url, cpuProfDir: opts.cpuProfDir });
+      const ingest = await startIngestWorker({ dataDir: dir, influxUrl: world.influxUrl, influxDb: 'vectorwatch', mqttUrl: mosquitto.url, cpuProfDir: opts.cpuProfDir, debug: opts.debug });
       pids.set('vw-ingest', ingest.pid);
       return {
         name, mqttUrl: mosquitto.url, influx, passwords, pids, notes,

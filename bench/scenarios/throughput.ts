@@ -6,6 +6,7 @@
  */
 import { GeneratorPool } from '../load/generator-pool.ts';
 import { startStackUnderTest, type StackName } from '../stacks.ts';
+import type { StackDebug } from '../systems/child.ts';
 import { fleetPlan, loadDevices, type World } from '../world.ts';
 import { measureStep, type StepResult } from './measure.ts';
 
@@ -18,6 +19,8 @@ export interface ThroughputOptions {
   /** Steps run after the first one that is not held. */
   beyond: number;
   cpuProfDir?: string | undefined;
+  /** Node flags and output file of the stacks' processes (`--stack-node-args`, `--stack-log-dir`). */
+  debug?: StackDebug | undefined;
   log: (line: string) => void;
 }
 
@@ -33,7 +36,7 @@ export interface ThroughputResult {
 
 export async function runThroughput(world: World, stackName: StackName, opts: ThroughputOptions): Promise<ThroughputResult> {
   const plan = fleetPlan(world.ref, opts.devices, 'tp-');
-  const stack = await startStackUnderTest(stackName, world, plan, { cpuProfDir: opts.cpuProfDir });
+  const stack = await startStackUnderTest(stackName, world, plan, { cpuProfDir: opts.cpuProfDir, debug: opts.debug });
   const gen = new GeneratorPool(1);
   const steps: Omit<StepResult, 'report'>[] = [];
   let sustained = 0;

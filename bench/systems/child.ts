@@ -1,5 +1,17 @@
 /** A system under test as a child process: its pid (for /proc), its recent output (for errors) and a bounded stop. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * For looking inside a stack while it is measured (`npm run bench -- --stack-node-args … --stack-log-dir …`):
+ * extra Node flags for VectorWatch's processes (the stack, the ingest worker) (`--trace-gc`, `--heapsnapshot-signal=SIGUSR2`: flags NODE_OPTIONS refuses),
+ * and a directory that receives each process's whole output as `<name>-<start ms>.log`.
+ */
+export interface StackDebug {
+  nodeArgs?: readonly string[] | undefined;
+  logDir?: string | undefined;
+}
 
 export interface Child {
   name: string;
@@ -9,8 +21,14 @@ export interface Child {
   stop(signal?: NodeJS.Signals, boundMs?: number): Promise<void>;
 }
 
-export function startChild(name: string, command: string, args: readonly string[], opts: SpawnOptions = {}): Child {
+export function startChild(name: string, command: string, args: readonly string[], opts: SpawnOptions = {}, logDir?: string): Child {
   const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  if (logDir !== undefined) {
+    const file = createWriteStream(join(logDir, `${name}-${Date.now()}.log`));
+    child.stdout?.pipe(file, { end: false });
+    child.stderr?.pipe(file, { end: false });
+    child.once('exit', () => file.end());
+  }
   let out = '';
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-20_000);

@@ -14,7 +14,7 @@ import { freePort } from '../../platform/influxd.ts';
 import { openDatabase } from '../../platform/sqlite.ts';
 import { openRegistry } from '../../registry/registry.ts';
 import { loadDemoReference } from '../../registry/seed.ts';
-import { startChild, waitFor, type Child } from './child.ts';
+import { startChild, waitFor, type Child, type StackDebug } from './child.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
@@ -51,6 +51,7 @@ export interface VectorWatchOptions {
   env?: Record<string, string>;
   /** Write a V8 CPU profile (`--cpu-prof`) of the stack process into this directory at exit. */
   cpuProfDir?: string | undefined;
+  debug?: StackDebug | undefined;
 }
 
 export interface RunningSystem {
@@ -61,8 +62,9 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-function profArgs(dir: string | undefined, name: string): string[] {
-  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
+function nodeArgs(dir: string | undefined, name: string, debug: StackDebug | undefined): string[] {
+  const prof = dir ? ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
+  return [...prof, ...(debug?.nodeArgs ?? [])];
 }
 
 export async function startVectorWatch(opts: VectorWatchOptions): Promise<RunningSystem> {
@@ -81,7 +83,7 @@ export async function startVectorWatch(opts: VectorWatchOptions): Promise<Runnin
     ...BENCH_LIMITS_ENV,
     ...opts.env,
   };
-  const child = startChild('vectorwatch', process.execPath, [...profArgs(opts.cpuProfDir, 'vectorwatch'), 'main.ts'], { cwd: REPO, env });
+  const child = startChild('vectorwatch', process.execPath, [...nodeArgs(opts.cpuProfDir, 'vectorwatch', opts.debug), 'main.ts'], { cwd: REPO, env }, opts.debug?.logDir);
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   await waitFor(async () => {
     try {
@@ -106,6 +108,7 @@ export interface IngestWorkerOptions {
   influxDb: string;
   mqttUrl: string;
   cpuProfDir?: string | undefined;
+  debug?: StackDebug | undefined;
 }
 
 /** `node ingest/main.ts`: a separate ingest process consuming from a broker (the scale-out shape). */
@@ -119,7 +122,7 @@ export async function startIngestWorker(opts: IngestWorkerOptions): Promise<Chil
     MQTT_SERVICE_PASSWORD: BENCH_SERVICE_PASSWORD,
     LOG_LEVEL: 'info',
   };
-  const child = startChild('ingest', process.execPath, [...profArgs(opts.cpuProfDir, 'ingest'), 'ingest/main.ts'], { cwd: REPO, env });
+  const child = startChild('ingest', process.execPath, [...nodeArgs(opts.cpuProfDir, 'ingest', opts.debug), 'ingest/main.ts'], { cwd: REPO, env }, opts.debug?.logDir);
   await waitFor(() => child.output().includes('ingest consuming'), 60_000, 'ingest to subscribe', child);
   return child;
 }
