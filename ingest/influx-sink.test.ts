@@ -181,7 +181,7 @@ describe('createInfluxSink: batches in flight', () => {
     const { http: manual, calls } = manualHttp();
     const { sink } = sinkFor(manual, { batchSize: 2, maxBatchesInFlight: 3 });
     const outcomes: string[] = [];
-    for (let i = 0; i < 5; i++) sink.writeLine(line('cb', i), (err) => outcomes.push(`${i}:${err ? 'err' : 'ok'}`));
+    for (let i = 0; i < 5; i++) sink.writeLine(line('cb', i), { settled: (err) => void outcomes.push(`${i}:${err ? 'err' : 'ok'}`) });
     let flushed = false;
     const flushing = sink.flush().then(() => (flushed = true));
     await tick();
@@ -196,7 +196,7 @@ describe('createInfluxSink: batches in flight', () => {
     expect(outcomes.slice(3)).toEqual(['0:ok', '1:ok']);
     await sink.close();
     const late: (Error | undefined)[] = [];
-    sink.writeLine(line('cb', 9), (err) => late.push(err));
+    sink.writeLine(line('cb', 9), { settled: (err) => void late.push(err) });
     expect(late[0]?.message).toMatch('closed');
   });
 

@@ -35,10 +35,11 @@ export interface InfluxSink {
   /** Queues one line; resolves once InfluxDB has it (or rejects with InfluxWriteError 'rejected'). */
   write(line: string): Promise<void>;
   /**
-   * `write` without a promise per line (the spool feeder writes every reading through here): `done()` once InfluxDB
-   * has the line, `done(err)` with what `write` would reject with. A closed sink calls `done(err)` at once.
+   * `write` without a promise or a closure per line (the spool feeder writes every reading through here):
+   * `to.settled()` once InfluxDB has the line, `to.settled(err, line)` with what `write` would reject with (and the
+   * line, for a refusal's evidence). A closed sink calls `to.settled(err, line)` at once.
    */
-  writeLine(line: string, done: (err?: Error) => void): void;
+  writeLine(line: string, to: LineSettlement): void;
   /** Writes whatever is queued now; resolves when every one of those lines has settled. */
   flush(): Promise<void>;
   /** Flushes then stops the timer; call once, last. */
@@ -50,6 +51,11 @@ export interface InfluxSink {
    * Only for lines kept safe elsewhere (the spool replays them); writes after it are refused.
    */
   abandon(): void;
+}
+
+/** Told how one line of `writeLine` settled; the caller's own per-line record, so the sink keeps no closure per line. */
+export interface LineSettlement {
+  settled(err?: Error, line?: string): void;
 }
 
 export class SinkAbandonedError extends Error {
@@ -69,11 +75,44 @@ export interface InfluxSinkOptions {
 
 interface Entry {
   id: number;
+  /** Until its batch is built: from then on the batch's body holds the text (one string, not one per line). */
   line: string;
-  done: (err?: Error) => void;
-  /** The promise `write` returned, if it was `write`. */
-  promise: Promise<void> | undefined;
+  to: LineSettlement;
 }
+
+/**
+ * Lines on their way to InfluxDB. The body is built once, when the batch leaves the queue; the entries then drop their
+ * lines, so a line lives until its batch is sent, not until InfluxDB answers (issue 7: lines and their entries alive
+ * across the write were a large part of what each scavenge copied). Line protocol has no newline inside a line
+ * (line-protocol.ts), so the body splits back into its lines when a refusal must be isolated.
+ */
+interface Batch {
+  entries: Entry[];
+  body: string;
+}
+
+/** `write`'s settlement: a promise per line (tests, and callers that want one). */
+class Deferred implements LineSettlement {
+  readonly promise: Promise<void>;
+  #resolve!: () => void;
+  #reject!: (err: Error) => void;
+  constructor() {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+  settled(err?: Error): void {
+    if (err) this.#reject(err);
+    else this.#resolve();
+  }
+}
+
+const batchOf = (entries: Entry[]): Batch => {
+  const body = entries.map((e) => e.line).join('\n');
+  for (const e of entries) e.line = '';
+  return { entries, body };
+};
 
 const DEFAULT_RETRY: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
 const DEFAULT_BATCHES_IN_FLIGHT = 1;
@@ -89,7 +128,7 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
 
   const queue: Entry[] = [];
   /** Batches being sent (at most `maxBatches`). */
-  const inFlight = new Set<Entry[]>();
+  const inFlight = new Set<Batch>();
   let inFlightLines = 0;
   let lastId = 0;
   /** Entries with an id up to this are due now (timer fired or flush called), whatever the batch size. */
@@ -119,13 +158,13 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
   /** Starts sending batches while there are due lines and a free slot. */
   function kick(): void {
     while (inFlight.size < maxBatches && shouldSend()) {
-      const batch = queue.splice(0, batchSize);
+      const batch = batchOf(queue.splice(0, batchSize));
       inFlight.add(batch);
-      inFlightLines += batch.length;
+      inFlightLines += batch.entries.length;
       send(batch)
         .catch((err: unknown) => logger.error({ err }, 'influx sink stopped on an unexpected error; points held in memory'))
         .finally(() => {
-          if (inFlight.delete(batch)) inFlightLines -= batch.length;
+          if (inFlight.delete(batch)) inFlightLines -= batch.entries.length;
           updateGauge();
           kick();
           wakeFlushers();
@@ -136,16 +175,15 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
   const isAuthFailure = (err: InfluxWriteError) => err.status === 401 || err.status === 403;
 
   /** Sends one batch until InfluxDB has taken it; settles every entry's promise. */
-  async function send(batch: Entry[]): Promise<void> {
+  async function send(batch: Batch): Promise<void> {
     const startedAt = performance.now();
-    const body = batch.map((e) => e.line).join('\n');
     for (let attempt = 0; !abandoned; attempt++) {
       try {
-        await http.write(body);
+        await http.write(batch.body);
         if (abandoned) return;
         metrics.batchLatency.observe((performance.now() - startedAt) / 1000);
-        if (attempt > 0) logger.info({ retries: attempt, lines: batch.length }, 'InfluxDB write recovered');
-        for (const e of batch) e.done();
+        if (attempt > 0) logger.info({ retries: attempt, lines: batch.entries.length }, 'InfluxDB write recovered');
+        for (const e of batch.entries) e.to.settled();
         return;
       } catch (err) {
         if (abandoned) return;
@@ -165,15 +203,16 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
     }
   }
 
-  async function isolateRejected(batch: Entry[], err: InfluxWriteError): Promise<void> {
-    const [only] = batch;
-    if (batch.length === 1 && only !== undefined) {
-      only.done(err);
+  async function isolateRejected(batch: Batch, err: InfluxWriteError): Promise<void> {
+    const [only] = batch.entries;
+    if (batch.entries.length === 1 && only !== undefined) {
+      only.to.settled(err, batch.body);
       return;
     }
-    const half = Math.ceil(batch.length / 2);
-    await send(batch.slice(0, half));
-    await send(batch.slice(half));
+    const lines = batch.body.split('\n');
+    const half = Math.ceil(lines.length / 2);
+    await send({ entries: batch.entries.slice(0, half), body: lines.slice(0, half).join('\n') });
+    await send({ entries: batch.entries.slice(half), body: lines.slice(half).join('\n') });
   }
 
   function onTimer(): void {
@@ -188,7 +227,7 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
   function wakeFlushers(): void {
     if (flushWaiters.length === 0) return;
     let oldest = queue[0]?.id ?? Infinity;
-    for (const batch of inFlight) oldest = Math.min(oldest, batch[0]?.id ?? Infinity);
+    for (const batch of inFlight) oldest = Math.min(oldest, batch.entries[0]?.id ?? Infinity);
     const waiting = flushWaiters;
     flushWaiters = [];
     for (const w of waiting) {
@@ -199,7 +238,7 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
 
   async function flush(): Promise<void> {
     // As `await Promise.allSettled(…)` on them would: a refusal of a line flushed here is the flusher's to see.
-    for (const e of [...[...inFlight].flat(), ...queue]) e.promise?.catch(() => undefined);
+    for (const e of [...[...inFlight].flatMap((b) => b.entries), ...queue]) if (e.to instanceof Deferred) e.to.promise.catch(() => undefined);
     const upTo = lastId;
     dueUpTo = flushUpTo = lastId;
     kick();
@@ -219,14 +258,13 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
   return {
     write(line) {
       if (closed) return Promise.reject(new Error('influx sink is closed'));
-      const entry: Entry = { id: ++lastId, line, done: () => undefined, promise: undefined };
-      entry.promise = new Promise<void>((resolve, reject) => (entry.done = (err) => (err ? reject(err) : resolve())));
-      enqueue(entry);
-      return entry.promise;
+      const to = new Deferred();
+      enqueue({ id: ++lastId, line, to });
+      return to.promise;
     },
-    writeLine(line, done) {
-      if (closed) done(new Error('influx sink is closed'));
-      else enqueue({ id: ++lastId, line, done, promise: undefined });
+    writeLine(line, to) {
+      if (closed) to.settled(new Error('influx sink is closed'), line);
+      else enqueue({ id: ++lastId, line, to });
     },
     flush,
     async close() {
@@ -243,11 +281,11 @@ export function createInfluxSink(opts: InfluxSinkOptions): InfluxSink {
       clearTimeout(timer);
       timer = undefined;
       const err = new SinkAbandonedError('influx sink abandoned; the lines stay in the spool');
-      const dropped = [...[...inFlight].flat(), ...queue.splice(0)];
+      const dropped = [...[...inFlight].flatMap((b) => b.entries), ...queue.splice(0)];
       inFlight.clear();
       inFlightLines = 0;
       updateGauge();
-      for (const e of dropped) e.done(err);
+      for (const e of dropped) e.to.settled(err);
       wakeFlushers();
     },
   };

@@ -3,7 +3,7 @@ import { InfluxWriteError } from '../platform/influx-http.ts';
 import { silentLogger } from '../platform/logger.ts';
 import type { InfluxSink } from './influx-sink.ts';
 import { SinkAbandonedError } from './influx-sink.ts';
-import { createSpoolFeeder } from './spool-feeder.ts';
+import { createSpoolFeeder, type StoredReading } from './spool-feeder.ts';
 import type { Spool, SpoolPosition, SpoolRecord } from './spool/spool.ts';
 import { encodeSpooledReading, type SpooledReading } from './spooled-reading.ts';
 
@@ -41,7 +41,7 @@ function manualSink() {
   const writes = new Map<string, { resolve(): void; reject(err: Error): void }>();
   const sink: InfluxSink = {
     write: (line) => new Promise<void>((resolve, reject) => void writes.set(line, { resolve, reject })),
-    writeLine: (line, done) => void writes.set(line, { resolve: () => done(), reject: (err) => done(err) }),
+    writeLine: (line, to) => void writes.set(line, { resolve: () => to.settled(), reject: (err) => to.settled(err, line) }),
     flush: () => Promise.resolve(),
     close: () => Promise.resolve(),
     pending: () => writes.size,
@@ -63,14 +63,18 @@ function setup(count: number, { values = false } = {}) {
   const { spool, released } = fakeSpool(records);
   const { sink, settle, refuse } = manualSink();
   const outcomes: string[] = [];
-  const stored: SpooledReading[] = [];
+  const stored: StoredReading[] = [];
+  const refusedLines: string[] = [];
   const feeder = createSpoolFeeder({
     spool, sink, logger: silentLogger,
     onStored: (r) => {
-      stored.push(r);
+      stored.push({ deviceId: r.deviceId, kind: r.kind, seq: r.seq, tsMs: r.tsMs });
       outcomes.push(`stored ${r.seq}`);
     },
-    onRefused: (r) => outcomes.push(`refused ${r.seq}`),
+    onRefused: (r) => {
+      refusedLines.push(r.line);
+      outcomes.push(`refused ${r.seq}`);
+    },
   });
   const running = feeder.run();
   const stop = async () => {
@@ -78,7 +82,7 @@ function setup(count: number, { values = false } = {}) {
     await spool.close();
     await running;
   };
-  return { readings, released, outcomes, stored, settle, refuse, stop };
+  return { readings, released, outcomes, stored, refusedLines, settle, refuse, stop };
 }
 
 describe('spool feeder: the cursor moves only past a contiguous settled prefix', () => {
@@ -107,7 +111,7 @@ describe('spool feeder: the cursor moves only past a contiguous settled prefix',
   });
 
   it('reports refusals in spool order too, and counts them as settled', async () => {
-    const { readings: [r1, r2, r3], released, outcomes, settle, refuse, stop } = setup(3);
+    const { readings: [r1, r2, r3], released, outcomes, refusedLines, settle, refuse, stop } = setup(3);
     await tick();
     settle(r3!);
     refuse(r2!, new InfluxWriteError('rejected', 'field type conflict', 400));
@@ -118,6 +122,7 @@ describe('spool feeder: the cursor moves only past a contiguous settled prefix',
     await tick();
     await tick();
     expect(outcomes).toEqual(['stored 1', 'refused 2', 'stored 3']);
+    expect(refusedLines).toEqual([r2!.line]); // the refused line itself, for the dead letter
     expect(released.at(-1)).toEqual({ segment: 1, offset: 300 });
     await stop();
   });
@@ -139,7 +144,7 @@ describe('spool feeder: the cursor moves only past a contiguous settled prefix',
 
 describe('spool feeder: readings from memory or from the file', () => {
   it('takes the value a record was appended with, and decodes the payload to the same reading when there is none', async () => {
-    const results: SpooledReading[][] = [];
+    const results: StoredReading[][] = [];
     for (const values of [true, false]) {
       const { readings, released, stored, settle, stop } = setup(3, { values });
       await tick();
@@ -147,7 +152,7 @@ describe('spool feeder: readings from memory or from the file', () => {
       await tick();
       await tick();
       expect(released.at(-1)).toEqual({ segment: 1, offset: 300 });
-      expect(stored.every((r, i) => (r === readings[i]) === values)).toBe(true); // the very object, or a decoded copy
+      expect(stored).toEqual(readings.map(({ line: _, ...facts }) => facts));
       results.push(stored);
       await stop();
     }

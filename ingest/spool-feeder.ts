@@ -15,7 +15,8 @@
  */
 import type { InfluxWriteError } from '../platform/influx-http.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { InfluxSink } from './influx-sink.ts';
+import type { DeviceKind } from '../contracts/telemetry.ts';
+import type { InfluxSink, LineSettlement } from './influx-sink.ts';
 import { SinkAbandonedError } from './influx-sink.ts';
 import type { Spool, SpoolPosition, SpoolRecord } from './spool/spool.ts';
 import { spooledReadingOf, type SpooledReading } from './spooled-reading.ts';
@@ -29,7 +30,7 @@ export interface SpoolFeederDeps {
   /** Awaited once before the first write (wait for InfluxDB, create the database); aborted by `stop()`. */
   prepare?: (signal: AbortSignal) => Promise<void>;
   /** InfluxDB has the reading. Called in spool order, once it and everything before it has settled. */
-  onStored(r: SpooledReading): void;
+  onStored(r: StoredReading): void;
   /** InfluxDB refused the reading on its own (4xx): it can never be written. Called in spool order, like `onStored`. */
   onRefused(r: SpooledReading, err: InfluxWriteError): void;
   /** Called just before the cursor moves: persist whatever was derived from the settled records (completeness). */
@@ -45,13 +46,34 @@ export interface SpoolFeeder {
   stop(): void;
 }
 
-interface InFlight {
-  end: SpoolPosition;
-  settled: boolean;
-  /** Undefined for an unreadable record (skipped). */
-  reading: SpooledReading | undefined;
-  /** Set when InfluxDB refused the reading. */
-  refused: InfluxWriteError | undefined;
+/** What is left of a spooled reading once its line is on its way: what `onStored` needs. */
+export type StoredReading = Omit<SpooledReading, 'line'>;
+
+/**
+ * One record between the spool and InfluxDB: the facts `onStored` needs, copied out of the reading so that neither
+ * the reading nor its line stays alive until InfluxDB answers (the sink drops the line once its batch is built), and
+ * the sink's settlement target itself, so no closure per reading (issue 7: what lives across a write is what every
+ * scavenge copies).
+ */
+class InFlight implements StoredReading, LineSettlement {
+  isSettled = false;
+  /** False for an unreadable record (skipped). */
+  readable = true;
+  deviceId = '';
+  kind: DeviceKind = 'rodent_station';
+  seq = 0;
+  tsMs = 0;
+  /** Set when InfluxDB refused the reading, with the refused line. */
+  refused: { err: InfluxWriteError; line: string } | undefined = undefined;
+  readonly end: SpoolPosition;
+  readonly #onSettled: (entry: InFlight, err: Error | undefined, line: string | undefined) => void;
+  constructor(end: SpoolPosition, onSettled: (entry: InFlight, err: Error | undefined, line: string | undefined) => void) {
+    this.end = end;
+    this.#onSettled = onSettled;
+  }
+  settled(err?: Error, line?: string): void {
+    this.#onSettled(this, err, line);
+  }
 }
 
 export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
@@ -74,7 +96,7 @@ export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
     setImmediate(() => {
       releaseScheduled = false;
       let last: SpoolPosition | undefined;
-      while (head < window.length && window[head]!.settled) {
+      while (head < window.length && window[head]!.isSettled) {
         const entry = window[head]!;
         window[head++] = undefined as never; // let the reading go
         last = entry.end;
@@ -100,14 +122,21 @@ export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
 
   /** The outcome of a record of the settled prefix, in spool order. */
   function report(entry: InFlight): void {
-    const { reading, refused } = entry;
-    if (reading === undefined) return;
+    if (!entry.readable) return;
+    const { refused } = entry;
     try {
-      if (refused === undefined) deps.onStored(reading);
-      else deps.onRefused(reading, refused);
+      if (refused === undefined) deps.onStored(entry);
+      else deps.onRefused({ deviceId: entry.deviceId, kind: entry.kind, seq: entry.seq, tsMs: entry.tsMs, line: refused.line }, refused.err);
     } catch (err) {
-      log.error({ err, deviceId: reading.deviceId, seq: reading.seq }, 'could not record the outcome of a stored reading');
+      log.error({ err, deviceId: entry.deviceId, seq: entry.seq }, 'could not record the outcome of a stored reading');
     }
+  }
+
+  function onSettled(entry: InFlight, err: Error | undefined, line: string | undefined): void {
+    if (err instanceof SinkAbandonedError) return; // stays in the spool for the next start
+    entry.isSettled = true;
+    if (err !== undefined) entry.refused = { err: err as InfluxWriteError, line: line ?? '' };
+    scheduleRelease();
   }
 
   function feed(record: SpoolRecord, entry: InFlight): void {
@@ -116,17 +145,16 @@ export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
       reading = spooledReadingOf(record);
     } catch (err) {
       log.error({ err }, 'unreadable spool record skipped');
-      entry.settled = true;
+      entry.readable = false;
+      entry.isSettled = true;
       scheduleRelease();
       return;
     }
-    entry.reading = reading;
-    sink.writeLine(reading.line, (err) => {
-      if (err instanceof SinkAbandonedError) return; // stays in the spool for the next start
-      entry.settled = true;
-      if (err !== undefined) entry.refused = err as InfluxWriteError;
-      scheduleRelease();
-    });
+    entry.deviceId = reading.deviceId;
+    entry.kind = reading.kind;
+    entry.seq = reading.seq;
+    entry.tsMs = reading.tsMs;
+    sink.writeLine(reading.line, entry);
   }
 
   return {
@@ -142,7 +170,7 @@ export function createSpoolFeeder(deps: SpoolFeederDeps): SpoolFeeder {
         if (records.length === 0) break; // the spool was closed
         if (stopping) break;
         for (const r of records) {
-          const entry: InFlight = { end: r.end, settled: false, reading: undefined, refused: undefined };
+          const entry = new InFlight(r.end, onSettled);
           window.push(entry);
           feed(r, entry);
         }

@@ -15,10 +15,19 @@ interface Kept {
   end: number;
 }
 
-export interface TailRecord {
-  payload: Buffer;
-  end: SpoolPosition;
-  value: unknown;
+/** A record served from memory; its payload view is made only if asked for (the feeder takes `value` instead). */
+export class TailRecord {
+  readonly #frame: Buffer;
+  readonly end: SpoolPosition;
+  readonly value: unknown;
+  constructor(frame: Buffer, end: SpoolPosition, value: unknown) {
+    this.#frame = frame;
+    this.end = end;
+    this.value = value;
+  }
+  get payload(): Buffer {
+    return this.#frame.subarray(RECORD_HEADER_BYTES);
+  }
 }
 
 export interface MemoryTail {
@@ -72,7 +81,7 @@ export function createMemoryTail(maxBytes: number): MemoryTail {
       while (records.length < max) {
         const k = kept[head];
         if (k === undefined || k.segment !== pos.segment) break;
-        records.push({ payload: k.frame.subarray(RECORD_HEADER_BYTES), end: { segment: k.segment, offset: k.end }, value: k.value });
+        records.push(new TailRecord(k.frame, { segment: k.segment, offset: k.end }, k.value));
         drop();
       }
       return records;
