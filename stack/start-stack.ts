@@ -19,7 +19,7 @@ import { listenMqtt, type MqttListeners } from '../broker/listen-mqtt.ts';
 import { createBrokerLimits } from '../broker/limits/broker-limits.ts';
 import { brokerLimitsFromConfig } from '../broker/limits/limits-config.ts';
 import { startIngest } from '../ingest/start-ingest.ts';
-import { publishFromBroker, type AcceptTelemetry } from '../broker/telemetry-gate.ts';
+import { publishFromBroker, type AcceptTelemetry, type TelemetryVerdict } from '../broker/telemetry-gate.ts';
 import { deviceTopic } from '../contracts/topics.ts';
 import { buildApp } from '../api/build-app.ts';
 import { collectHealth } from '../api/routes/health.ts';
@@ -130,13 +130,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const embedded = config.INGEST_MODE === 'embedded';
     let ingest: Stack['ingest'];
     let ingestStarting: Promise<Stack['ingest']> | undefined;
-    const acceptTelemetry: AcceptTelemetry = async (_deviceId, topic, payload) => {
-      const running = ingest ?? (await ingestStarting);
-      if (!running) throw new Error('ingest is stopped'); // the device keeps the reading and sends it again
-      const admission = await running.admit({ topic, payload, receivedAtMs: Date.now() });
-      if (admission !== 'accepted') return 'withhold';
-      rulesFeed?.push(topic, payload); // device rules see each durable reading once, without a second MQTT hop
-      return 'forward';
+    const admitWith = (running: NonNullable<Stack['ingest']>, topic: string, payload: Buffer) =>
+      running.admit({ topic, payload, receivedAtMs: Date.now() }).then((admission): TelemetryVerdict => {
+        if (admission !== 'accepted') return 'withhold';
+        rulesFeed?.push(topic, payload); // device rules see each durable reading once, without a second MQTT hop
+        return 'forward';
+      });
+    // Not an async function: one promise per reading fewer on the path every reading takes (issue 7).
+    const acceptTelemetry: AcceptTelemetry = (_deviceId, topic, payload) => {
+      if (ingest) return admitWith(ingest, topic, payload);
+      return Promise.resolve(ingestStarting).then((running) => {
+        if (!running) throw new Error('ingest is stopped'); // the device keeps the reading and sends it again
+        return admitWith(running, topic, payload);
+      });
     };
     // In one process the rules engine takes readings from ingest directly (rules/engine/in-process-feed.ts).
     const rulesFeed = embedded ? createInProcessFeed({ logger: logger.child({ component: 'rules' }) }) : undefined;

@@ -28,7 +28,10 @@ export interface SeenDevice {
 }
 
 export interface DeviceState {
-  /** Records a reading: received at `atMs` (engine clock), stamped `tsMs` by the device. */
+  /**
+   * Records a reading: received at `atMs` (engine clock), stamped `tsMs` by the device. Returns the device's entry,
+   * which later readings update in place.
+   */
   seen(deviceId: string, kind: DeviceKind, tsMs: number, periodS: number | undefined, atMs: number): SeenDevice;
   get(deviceId: string): SeenDevice | undefined;
   all(): IterableIterator<SeenDevice>;
@@ -67,21 +70,21 @@ export function createDeviceState(db: DatabaseSync): DeviceState {
 
   return {
     seen(deviceId, kind, tsMs, periodS, atMs) {
-      const prev = seen.get(deviceId);
-      let intervalMs = prev?.intervalMs ?? null;
-      if (periodS !== undefined) intervalMs = periodS * 1000;
-      else if (prev !== undefined && tsMs > prev.lastTsMs) intervalMs = tsMs - prev.lastTsMs;
-      // An older reading (a replay, a backlog) never moves last-seen backwards.
-      const next: SeenDevice = {
-        deviceId,
-        kind,
-        lastSeenMs: Math.max(atMs, prev?.lastSeenMs ?? 0),
-        lastTsMs: Math.max(tsMs, prev?.lastTsMs ?? 0),
-        intervalMs,
-      };
-      seen.set(deviceId, next);
       dirty.add(deviceId);
-      return next;
+      const prev = seen.get(deviceId);
+      if (prev === undefined) {
+        const first: SeenDevice = { deviceId, kind, lastSeenMs: Math.max(atMs, 0), lastTsMs: Math.max(tsMs, 0), intervalMs: periodS !== undefined ? periodS * 1000 : null };
+        seen.set(deviceId, first);
+        return first;
+      }
+      // In place, not a new object per reading: flush() and the timers read the entry when they run.
+      if (periodS !== undefined) prev.intervalMs = periodS * 1000;
+      else if (tsMs > prev.lastTsMs) prev.intervalMs = tsMs - prev.lastTsMs;
+      prev.kind = kind;
+      // An older reading (a replay, a backlog) never moves last-seen backwards.
+      prev.lastSeenMs = Math.max(atMs, prev.lastSeenMs);
+      prev.lastTsMs = Math.max(tsMs, prev.lastTsMs);
+      return prev;
     },
     get: (id) => seen.get(id),
     all: () => seen.values(),

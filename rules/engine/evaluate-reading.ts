@@ -15,8 +15,31 @@ export interface RuleValue {
 }
 
 export function evaluateReading(reading: Telemetry, device: Pick<Device, 'samplingPoint'>, rules: DeviceRules): RuleValue[] {
-  const out: RuleValue[] = [];
-  if (reading.battery !== undefined) out.push({ rule: rules.health.battery_low, value: reading.battery });
+  const collected = new RuleValues();
+  collectRuleValues(reading, device, rules, collected);
+  return collected.rules.map((rule, i) => ({ rule, value: collected.values[i]! })); // a fresh RuleValues: no leftovers
+}
+
+/**
+ * The rules and values of one reading as two arrays, reused from one reading to the next (no object per value):
+ * the first `size` entries are the reading's, the rest are left over from earlier ones.
+ */
+export class RuleValues {
+  readonly rules: AlertRule[] = [];
+  readonly values: number[] = [];
+  size = 0;
+
+  add(rule: AlertRule, value: number): void {
+    this.rules[this.size] = rule;
+    this.values[this.size] = value;
+    this.size += 1;
+  }
+}
+
+/** `evaluateReading` into `out` (cleared first): the device monitor's hot path, without allocating per reading. */
+export function collectRuleValues(reading: Telemetry, device: Pick<Device, 'samplingPoint'>, rules: DeviceRules, out: RuleValues): void {
+  out.size = 0;
+  if (reading.battery !== undefined) out.add(rules.health.battery_low, reading.battery);
   switch (reading.kind) {
     case 'water_probe': {
       // A probe without a sampling point cannot be judged on residual floors; the registry requires one.
@@ -24,22 +47,23 @@ export function evaluateReading(reading: Telemetry, device: Pick<Device, 'sampli
       if (point === null) break;
       for (const { rule, field } of rules.water[point]) {
         const value = reading[field];
-        if (value !== undefined) out.push({ rule, value });
+        if (value !== undefined) out.add(rule, value);
       }
       break;
     }
     case 'bin_sensor': {
-      out.push({ rule: rules.bin.full, value: reading.fillPct }, { rule: rules.bin.overflow, value: reading.fillPct });
-      if (reading.tempC !== undefined) out.push({ rule: rules.bin.fire_risk, value: reading.tempC });
-      if (reading.tilted !== undefined && rules.bin.tilted !== null) out.push({ rule: rules.bin.tilted, value: reading.tilted ? 1 : 0 });
+      out.add(rules.bin.full, reading.fillPct);
+      out.add(rules.bin.overflow, reading.fillPct);
+      if (reading.tempC !== undefined) out.add(rules.bin.fire_risk, reading.tempC);
+      if (reading.tilted !== undefined && rules.bin.tilted !== null) out.add(rules.bin.tilted, reading.tilted ? 1 : 0);
       break;
     }
     case 'rodent_station':
-      out.push({ rule: rules.health.bait_low, value: reading.baitPct }, { rule: rules.health.lid_open, value: reading.lidOpen ? 1 : 0 });
+      out.add(rules.health.bait_low, reading.baitPct);
+      out.add(rules.health.lid_open, reading.lidOpen ? 1 : 0);
       break;
     case 'mosquito_trap':
     case 'sticky_trap':
       break;
   }
-  return out;
 }

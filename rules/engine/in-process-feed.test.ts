@@ -55,4 +55,57 @@ describe('in-process telemetry feed', () => {
     await sub.close();
     expect(seen).toEqual(['1', '2']);
   });
+
+  it('hands a reading to a synchronous handler at once when nothing waits, in order, one at a time', async () => {
+    const errors: unknown[] = [];
+    const logger = { ...silentLogger, error: (obj: unknown) => void errors.push(obj) } as typeof silentLogger;
+    const feed = createInProcessFeed({ logger });
+    const seen: string[] = [];
+    let active = 0;
+    let maxActive = 0;
+    const sub = feed.subscribe((topic) => {
+      maxActive = Math.max(maxActive, ++active);
+      try {
+        if (topic === 'boom') throw new Error('boom');
+        if (topic === 'a') feed.push('nested', Buffer.alloc(0)); // not run inside this call
+        seen.push(topic);
+      } finally {
+        active--;
+      }
+    });
+    feed.push('a', Buffer.alloc(0));
+    expect(seen).toEqual(['a']); // synchronously
+    expect(feed.backlog()).toBe(1);
+    await new Promise((r) => setTimeout(r, 2));
+    expect(seen).toEqual(['a', 'nested']);
+    feed.push('boom', Buffer.alloc(0)); // logged, and the next reading still goes through
+    feed.push('b', Buffer.alloc(0));
+    expect(seen).toEqual(['a', 'nested', 'b']);
+    expect(errors).toHaveLength(1);
+    expect(maxActive).toBe(1);
+    await sub.close();
+  });
+
+  it('holds readings while an asynchronous handler works on one, and close waits for it', async () => {
+    const feed = createInProcessFeed({ logger: silentLogger });
+    const seen: string[] = [];
+    let release!: () => void;
+    const sub = feed.subscribe(async (topic) => {
+      if (topic === 'slow') await new Promise<void>((r) => (release = r));
+      seen.push(topic);
+    });
+    feed.push('slow', Buffer.alloc(0));
+    feed.push('next', Buffer.alloc(0));
+    expect(feed.backlog()).toBe(1);
+    await new Promise((r) => setTimeout(r, 2));
+    expect(seen).toEqual([]);
+    let closed = false;
+    const closing = sub.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 2));
+    expect(closed).toBe(false); // the reading in hand
+    release();
+    await closing;
+    expect(seen).toEqual(['slow']); // stopped: 'next' waits for the next subscriber
+    expect(feed.backlog()).toBe(1);
+  });
 });

@@ -12,10 +12,17 @@
  */
 import type { Logger } from '../../platform/logger.ts';
 
-export type TelemetryHandler = (topic: string, payload: Buffer) => Promise<void>;
+/**
+ * The engine's reading handler. A handler that finishes synchronously returns nothing: the feed then needs no promise
+ * per reading (the device rules commit their transitions synchronously, device-monitor.ts).
+ */
+export type TelemetryHandler = (topic: string, payload: Buffer) => Promise<void> | void;
 
 export interface TelemetryFeed {
-  /** Hands a reading to the engine; never blocks the caller. */
+  /**
+   * Hands a reading to the engine without waiting for it: when no reading waits before it, the handler runs on it at
+   * once (as it always did for the first of a backlog) and only its asynchronous part, if any, continues later.
+   */
   push(topic: string, payload: Buffer): void;
   /** The engine's end: one handler at a time; `close` stops delivery and waits for the reading in hand. */
   subscribe(handler: TelemetryHandler): { close(): Promise<void> };
@@ -29,24 +36,41 @@ export function createInProcessFeed(opts: { logger: Logger; maxBacklog?: number 
   let head = 0;
   let handler: TelemetryHandler | undefined;
   let draining: Promise<void> | undefined;
+  /** A handler call is on the stack (a handler that pushes must not run the next reading inside itself). */
+  let inHand = false;
   let dropped = 0;
 
-  async function drain(): Promise<void> {
+  const failed = (err: unknown, topic: string) => opts.logger.error({ err, topic }, 'device rules failed on a reading');
+
+  /** Runs the handler on one reading; returns a promise only if the handler went asynchronous. Never throws. */
+  function deliver(h: TelemetryHandler, topic: string, payload: Buffer): Promise<void> | undefined {
+    inHand = true;
+    try {
+      const pending = h(topic, payload);
+      return pending === undefined ? undefined : pending.catch((err: unknown) => failed(err, topic));
+    } catch (err) {
+      failed(err, topic);
+      return undefined;
+    } finally {
+      inHand = false;
+    }
+  }
+
+  async function drain(first: Promise<void> | undefined): Promise<void> {
+    // Without `first` the first reading goes to the handler at once, unless the handler itself pushed it.
+    if (first !== undefined || inHand) await first;
     while (handler && head < queue.length) {
       const [topic, payload] = queue[head]!;
       queue[head++] = undefined as never;
-      try {
-        await handler(topic, payload);
-      } catch (err) {
-        opts.logger.error({ err, topic }, 'device rules failed on a reading');
-      }
+      await deliver(handler, topic, payload);
       if (head > 1024 && head * 2 > queue.length) queue.splice(0, head), (head = 0);
     }
   }
-  const kick = () => {
-    if (!handler || draining) return;
+  /** Starts draining the queue, after `first` (a handler still working on an earlier reading) if given. */
+  const kick = (first?: Promise<void>) => {
+    if (first === undefined && (!handler || draining || head === queue.length)) return;
     // `finally` runs after the assignment even when drain() finds nothing to do and returns at once.
-    draining = drain().finally(() => {
+    draining = drain(first).finally(() => {
       draining = undefined;
       if (handler && head < queue.length) kick(); // pushed between the loop's last check and now
     });
@@ -54,6 +78,13 @@ export function createInProcessFeed(opts: { logger: Logger; maxBacklog?: number 
 
   return {
     push(topic, payload) {
+      // Nothing waiting and nothing in hand (the usual case in a running stack): the reading goes to the handler at
+      // once, in order, as drain() would do for it, and without a promise when the handler is synchronous.
+      if (handler && !draining && !inHand && head === queue.length) {
+        const pending = deliver(handler, topic, payload);
+        if (pending !== undefined) kick(pending); // readings pushed meanwhile wait for it
+        return;
+      }
       if (queue.length - head >= maxBacklog) {
         if (dropped++ % 10_000 === 0) opts.logger.error({ maxBacklog, dropped }, 'rules engine is not keeping up: readings skipped by device rules (they are stored)');
         return;

@@ -36,9 +36,23 @@ export interface ObserverOptions {
   clock?: () => number;
 }
 
+/** The fields of a device observation besides its value and time; device-monitor.ts keeps one per device. */
+export type ObservationBase = Pick<AlertObservation, 'scope' | 'districtId' | 'siteId' | 'deviceId' | 'place'>;
+
+/** A device observation: one object literal, the fields in the order device-monitor.ts has always built them. */
+export const observationOf = (base: ObservationBase, atMs: number, value: number): AlertObservation => ({
+  atMs, scope: base.scope, districtId: base.districtId, siteId: base.siteId, deviceId: base.deviceId, place: base.place, value,
+});
+
 export interface Observer {
   /** Resolves with the manager's result, or null when the observation was skipped as a no-op or folded. */
   observe(rule: AlertRule, obs: AlertObservation, repeat?: RepeatPolicy): Promise<ObserveResult | null>;
+  /**
+   * `observe` for the device rules' hot path (a few calls per reading, nearly all skipped or folded): `key` is
+   * `alertKey(rule.id, base.scope)`, kept by the caller, and the observation (`observationOf(base, atMs, value)`) is
+   * built only when it is passed to the manager or folded. Returns null instead of a promise when skipped or folded.
+   */
+  observeKeyed(key: string, rule: AlertRule, base: ObservationBase, atMs: number, value: number, repeat?: RepeatPolicy): Promise<ObserveResult> | null;
   /**
    * Writes folded repeat breaches whose interval has passed (`all`: every one, at shutdown) as an `updated`
    * transition; returns how many keys were written.
@@ -48,13 +62,22 @@ export interface Observer {
   lastValue(ruleId: string, scope: AlertScope): number | undefined;
   /** Is the condition of (rule, scope) breaching? */
   breaching(ruleId: string, scope: AlertScope): boolean;
+  /** `breaching` by the key, `alertKey(ruleId, scope)`. */
+  breachingKeyed(key: string): boolean;
   stats(): { observed: number; skipped: number; folded: number };
 }
 
+/** Updated in place by every repeat folded into it (no objects per folded reading). */
 interface Fold {
   rule: AlertRule;
-  /** The latest folded observation: a flush passes it on, with the others as `FoldedRepeats`. */
-  obs: AlertObservation;
+  /**
+   * The latest folded observation, as given to `observe`, or undefined when it is built from `base`, `atMs` and
+   * `value` (observeKeyed): a flush passes it on, with the others as `FoldedRepeats`.
+   */
+  obs: AlertObservation | undefined;
+  base: ObservationBase;
+  atMs: number;
+  value: number;
   count: number;
   seenAtMs: number;
 }
@@ -71,6 +94,9 @@ interface Cached {
   writtenAtMs: number;
   folds: Fold | undefined;
 }
+
+/** What `observe` resolves with for a skipped or folded observation (a settled promise can be shared). */
+const NOTHING: Promise<null> = Promise.resolve(null);
 
 export function createObserver(manager: AlertManager, store: AlertStore, opts: ObserverOptions = {}): Observer {
   const maxCached = opts.maxCached ?? 200_000;
@@ -116,41 +142,66 @@ export function createObserver(manager: AlertManager, store: AlertStore, opts: O
     return result;
   }
 
+  const breachingKeyed = (key: string): boolean => (cache.get(key) ?? load(key)).breaching;
+
   const foldsOf = (f: Fold, withLatest: boolean): FoldedRepeats | undefined => {
     const count = withLatest ? f.count : f.count - 1;
-    return count > 0 ? { count, lastValue: f.obs.value, lastSeenAtMs: f.seenAtMs } : undefined;
+    return count > 0 ? { count, lastValue: f.value, lastSeenAtMs: f.seenAtMs } : undefined;
   };
+  const latestOf = (f: Fold): AlertObservation => f.obs ?? observationOf(f.base, f.atMs, f.value);
+
+  /**
+   * One observation of `key`: `obs` if the caller has it, else built from `base` when needed. Returns null when it
+   * was skipped or folded.
+   */
+  function observeAt(
+    key: string, rule: AlertRule, base: ObservationBase, atMs: number, value: number, repeat: RepeatPolicy, obs: AlertObservation | undefined,
+  ): Promise<ObserveResult> | null {
+    const c = cache.get(key) ?? load(key);
+    const fires = meetsFire(rule.condition, value);
+    const noop =
+      (!c.breaching && !c.pending && !fires) ||
+      (c.breaching && fires && (repeat === 'never' || (repeat === 'changed' && c.lastValue === value)));
+    if (noop) {
+      skipped += 1;
+      return null;
+    }
+    if (c.breaching && fires && repeat === 'always' && foldMs > 0) {
+      if (atMs <= c.lastAtMs) {
+        // Not newer than what the condition has seen: stale for it too (condition.ts).
+        skipped += 1;
+        return null;
+      }
+      const now = clock();
+      if (now - c.writtenAtMs < foldMs && severityRank(severityOf(rule, value)) <= c.severityRank && store.hasUnresolved(key)) {
+        folded += 1;
+        const f = c.folds;
+        if (f === undefined) {
+          c.folds = { rule, obs, base, atMs, value, count: 1, seenAtMs: now };
+        } else {
+          f.rule = rule;
+          f.obs = obs;
+          f.base = base;
+          f.atMs = atMs;
+          f.value = value;
+          f.count += 1;
+          f.seenAtMs = now;
+        }
+        c.lastAtMs = atMs;
+        c.lastValue = value;
+        folding.add(key);
+        return null;
+      }
+    }
+    return pass(key, c, rule, obs ?? observationOf(base, atMs, value), c.folds && foldsOf(c.folds, true));
+  }
 
   return {
     observe(rule, obs, repeat = 'always') {
-      const key = alertKey(rule.id, obs.scope);
-      const c = cache.get(key) ?? load(key);
-      const fires = meetsFire(rule.condition, obs.value);
-      const noop =
-        (!c.breaching && !c.pending && !fires) ||
-        (c.breaching && fires && (repeat === 'never' || (repeat === 'changed' && c.lastValue === obs.value)));
-      if (noop) {
-        skipped += 1;
-        return Promise.resolve(null);
-      }
-      if (c.breaching && fires && repeat === 'always' && foldMs > 0) {
-        if (obs.atMs <= c.lastAtMs) {
-          // Not newer than what the condition has seen: stale for it too (condition.ts).
-          skipped += 1;
-          return Promise.resolve(null);
-        }
-        const now = clock();
-        if (now - c.writtenAtMs < foldMs && severityRank(severityOf(rule, obs.value)) <= c.severityRank && store.hasUnresolved(key)) {
-          folded += 1;
-          c.folds = { rule, obs, count: (c.folds?.count ?? 0) + 1, seenAtMs: now };
-          c.lastAtMs = obs.atMs;
-          c.lastValue = obs.value;
-          folding.add(key);
-          return Promise.resolve(null);
-        }
-      }
-      return pass(key, c, rule, obs, c.folds && foldsOf(c.folds, true));
+      return observeAt(alertKey(rule.id, obs.scope), rule, obs, obs.atMs, obs.value, repeat, obs) ?? NOTHING;
     },
+
+    observeKeyed: (key, rule, base, atMs, value, repeat = 'always') => observeAt(key, rule, base, atMs, value, repeat, undefined),
 
     async flush({ all = false } = {}) {
       const now = clock();
@@ -159,7 +210,7 @@ export function createObserver(manager: AlertManager, store: AlertStore, opts: O
         const c = cache.get(key)!;
         const f = c.folds!;
         if (!all && now - c.writtenAtMs < foldMs) continue;
-        due.push(pass(key, c, f.rule, f.obs, foldsOf(f, false), f.seenAtMs)); // lastSeenAt: when it was seen, not now
+        due.push(pass(key, c, f.rule, latestOf(f), foldsOf(f, false), f.seenAtMs)); // lastSeenAt: when it was seen, not now
       }
       await Promise.all(due);
       return due.length;
@@ -170,10 +221,8 @@ export function createObserver(manager: AlertManager, store: AlertStore, opts: O
       const c = cache.get(key);
       return c?.folds !== undefined ? c.lastValue : store.getCondition(key)?.lastValue;
     },
-    breaching: (ruleId, scope) => {
-      const key = alertKey(ruleId, scope);
-      return (cache.get(key) ?? load(key)).breaching;
-    },
+    breaching: (ruleId, scope) => breachingKeyed(alertKey(ruleId, scope)),
+    breachingKeyed,
     stats: () => ({ observed, skipped, folded }),
   };
 }

@@ -104,14 +104,16 @@ export async function startRulesEngine(deps: RulesEngineDeps): Promise<RulesEngi
   const redelivered = await manager.redeliver();
   if (redelivered > 0) log.info({ redelivered }, 'published alert transitions left over by the previous run');
 
-  const onMessage = async (topic: string, payload: Buffer) => {
+  // Synchronous: the transitions of a reading are committed when handle() returns, and the in-process feed then
+  // needs no promise per reading.
+  const onReading = (topic: string, payload: Buffer): void => {
     const t0 = performance.now();
-    await monitor.handle(topic, payload);
+    monitor.handle(topic, payload);
     metrics.readingSeconds.observe((performance.now() - t0) / 1000);
   };
   const telemetry = deps.telemetryFeed
-    ? { ...deps.telemetryFeed.subscribe(onMessage), connected: () => true }
-    : connectTelemetry({ url: deps.mqttUrl, password: deps.servicePassword, logger: log, onMessage });
+    ? { ...deps.telemetryFeed.subscribe(onReading), connected: () => true }
+    : connectTelemetry({ url: deps.mqttUrl, password: deps.servicePassword, logger: log, onMessage: async (topic, payload) => onReading(topic, payload) });
 
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>): Promise<T> => {
