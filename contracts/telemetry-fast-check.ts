@@ -175,13 +175,20 @@ function compileRecord(schema: z.ZodType, def: Def): Check {
   }
   const valueOk = new Function('x', `return ${valueTest};`) as (x: unknown) => boolean;
   const fns = refinements.map((d) => d.fn as (v: unknown) => unknown);
+  // Keys that passed every pattern: they repeat (species names), and a Set lookup is cheaper than the expressions.
+  // The patterns are neither global nor sticky, so a key's verdict never changes.
+  const keysOk = new Set<string>();
   return (v) => {
     if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return NO;
     const keys = Object.keys(v);
     if (Reflect.ownKeys(v).length !== keys.length) return NO;
     for (const key of keys) {
       if (key === '__proto__') return NO;
-      for (const pattern of keyPatterns) if (!pattern.test(key)) return NO;
+      if (!keysOk.has(key)) {
+        for (const pattern of keyPatterns) if (!pattern.test(key)) return NO;
+        if (keysOk.size >= 10_000) keysOk.clear(); // a bound: the keys come from devices
+        keysOk.add(key);
+      }
       if (!valueOk((v as Record<string, unknown>)[key])) return NO;
     }
     for (const fn of fns) if (fn(v) !== true) return NO;

@@ -51,6 +51,8 @@ function migrate(db: DatabaseSync): void {
 }
 
 interface CachedDay {
+  deviceId: string;
+  day: string;
   epochs: SeqEpoch[];
   dirty: boolean;
 }
@@ -66,17 +68,21 @@ export function createCompletenessTracker(db: DatabaseSync, opts: CompletenessTr
       missing = excluded.missing, gaps = excluded.gaps, epochs = excluded.epochs, updated_at_ms = excluded.updated_at_ms`);
   /** Keyed `${deviceId} ${day}`; a Map iterates in insertion order, re-inserted on use: oldest first. */
   const cache = new Map<string, CachedDay>();
+  /**
+   * Per device, the cached day it recorded last (always one of `cache`): a device's readings fall on one day but for
+   * a few minutes a day, so this answers without building and hashing the `${deviceId} ${day}` key per reading.
+   */
+  const lastDay = new Map<string, CachedDay>();
   let dirtyCount = 0;
 
   function flush(): void {
     if (dirtyCount === 0) return;
     const now = clock();
     transaction(db, () => {
-      for (const [key, entry] of cache) {
+      for (const entry of cache.values()) {
         if (!entry.dirty) continue;
-        const [deviceId, day] = key.split(' ') as [string, string];
         const s = summarise(entry.epochs);
-        save.run(deviceId, day, s.received, s.expected, s.missing, s.gaps, JSON.stringify(entry.epochs), now);
+        save.run(entry.deviceId, entry.day, s.received, s.expected, s.missing, s.gaps, JSON.stringify(entry.epochs), now);
         entry.dirty = false;
       }
     });
@@ -84,25 +90,28 @@ export function createCompletenessTracker(db: DatabaseSync, opts: CompletenessTr
   }
 
   function dayOf(deviceId: string, day: string): CachedDay {
+    // Recency matters only near the bound (eviction flushes first, so an early eviction only costs a reload):
+    // re-inserting on every reading was a measurable share of the feeder (issue 7).
+    const recent = lastDay.get(deviceId);
+    if (recent !== undefined && recent.day === day && cache.size < cacheLimit * 0.8) return recent;
     const key = `${deviceId} ${day}`;
     let entry = cache.get(key);
     if (entry !== undefined) {
-      // Recency matters only near the bound (eviction flushes first, so an early eviction only costs a reload):
-      // re-inserting on every reading was a measurable share of the feeder (issue 7).
-      if (cache.size < cacheLimit * 0.8) return entry;
-      cache.delete(key);
+      if (cache.size >= cacheLimit * 0.8) cache.delete(key);
     } else {
       const row = load.get(deviceId, day) as { epochs: string } | undefined;
-      entry = { epochs: row ? (JSON.parse(row.epochs) as SeqEpoch[]) : [], dirty: false };
+      entry = { deviceId, day, epochs: row ? (JSON.parse(row.epochs) as SeqEpoch[]) : [], dirty: false };
       if (cache.size >= cacheLimit) {
         flush();
-        for (const k of cache.keys()) {
+        for (const [k, evicted] of cache) {
           cache.delete(k);
+          if (lastDay.get(evicted.deviceId) === evicted) lastDay.delete(evicted.deviceId);
           if (cache.size < cacheLimit * 0.9) break;
         }
       }
     }
     cache.set(key, entry);
+    lastDay.set(deviceId, entry);
     return entry;
   }
 

@@ -75,4 +75,27 @@ describe('completeness tracker (SQLite)', () => {
       expect(localDay(Date.parse('2025-06-01T16:00:00Z'), 'Asia/Shanghai')).toBe('2025-06-02');
     }
   });
+
+  it('counts the same with a small cache (evicting, reloading) as with a large one', () => {
+    const small = openDatabase(':memory:');
+    const large = openDatabase(':memory:');
+    const a = createCompletenessTracker(small, { timeZone: 'Asia/Shanghai', cacheLimit: 16 });
+    const b = createCompletenessTracker(large, { timeZone: 'Asia/Shanghai' });
+    const devices = Array.from({ length: 30 }, (_, i) => `rs-${String(i).padStart(3, '0')}`);
+    let x = 7;
+    const next = () => (x = (x * 1_103_515_245 + 12_345) % 2 ** 31);
+    for (let n = 0; n < 3000; n++) {
+      const device = devices[next() % devices.length]!;
+      const seq = next() % 400; // some repeats, some gaps
+      const ts = T0 + seq * 10 * MIN + (next() % 3) * 24 * 60 * MIN; // over three days
+      a.record(device, seq, ts);
+      b.record(device, seq, ts);
+      if (n % 500 === 0) a.flush();
+    }
+    a.flush();
+    b.flush();
+    for (const device of devices) {
+      expect(createCompletenessReader(small).days(device, '2025-05-01', '2025-07-01')).toEqual(createCompletenessReader(large).days(device, '2025-05-01', '2025-07-01'));
+    }
+  });
 });

@@ -47,6 +47,10 @@ export interface SeqEffect {
   filled: number;
 }
 
+/** The usual effects, shared (one object per reading fewer): a new seq that opened and filled nothing, a redelivery. */
+const NOTHING_MISSING: SeqEffect = Object.freeze({ duplicate: false, opened: 0, filled: 0 });
+const DUPLICATE: SeqEffect = Object.freeze({ duplicate: true, opened: 0, filled: 0 });
+
 export const MAX_READINGS_PER_SECOND = 1;
 export const SEQ_SLACK = 100;
 
@@ -67,7 +71,7 @@ export function addSeq(epochs: SeqEpoch[], seq: number, tsMs: number): SeqEffect
       if (seq === top + 1) last[1] = seq;
       else e.ranges.push([seq, seq]);
       e.tsHi = tsMs;
-      return { duplicate: false, opened: seq - top - 1, filled: 0 };
+      return seq === top + 1 ? NOTHING_MISSING : { duplicate: false, opened: seq - top - 1, filled: 0 };
     }
     const bottom = lo(e);
     if (seq < bottom && bottom - seq <= allowance(e.tsLo - tsMs)) {
@@ -75,11 +79,11 @@ export function addSeq(epochs: SeqEpoch[], seq: number, tsMs: number): SeqEffect
       if (seq === bottom - 1) first[0] = seq;
       else e.ranges.unshift([seq, seq]);
       e.tsLo = tsMs;
-      return { duplicate: false, opened: bottom - seq - 1, filled: 0 };
+      return seq === bottom - 1 ? NOTHING_MISSING : { duplicate: false, opened: bottom - seq - 1, filled: 0 };
     }
   }
   epochs.push({ ranges: [[seq, seq]], tsLo: tsMs, tsHi: tsMs });
-  return { duplicate: false, opened: 0, filled: 0 };
+  return NOTHING_MISSING;
 }
 
 /** `seq` lies between the epoch's ends: either already there, or it fills a hole. */
@@ -94,7 +98,7 @@ function insertInside(e: SeqEpoch, seq: number): SeqEffect {
     else b = m;
   }
   const at = r[a]!;
-  if (seq >= at[0]) return { duplicate: true, opened: 0, filled: 0 };
+  if (seq >= at[0]) return DUPLICATE;
   const before = r[a - 1]!; // exists: seq > lo(e) and seq is not in r[a]
   const joinsBefore = before[1] === seq - 1;
   const joinsAfter = at[0] === seq + 1;
@@ -127,19 +131,39 @@ const dayFormats = new Map<string, Intl.DateTimeFormat>();
 /**
  * Day labels by time zone and UTC quarter hour. Every UTC offset in use is a whole number of quarter hours, so local
  * midnight falls on a quarter-hour boundary and one quarter hour has one label. formatToParts per reading was 7 % of
- * the broker process at 12,000 readings/s (issue 7, docs/benchmarks.md).
+ * the broker process at 12,000 readings/s (issue 7, docs/benchmarks.md). Per zone, the last quarter hour asked for
+ * answers first (readings arrive in time order, mostly in the current quarter hour), then a map by quarter-hour
+ * number: no key string built per reading.
  */
-const dayCache = new Map<string, string>();
+interface ZoneDays {
+  quarter: number;
+  day: string;
+  byQuarter: Map<number, string>;
+}
+const zoneDays = new Map<string, ZoneDays>();
 const QUARTER_HOUR_MS = 900_000;
+const MAX_QUARTERS = 4096;
+const MAX_ZONES = 64;
 
 /** The calendar day (YYYY-MM-DD) of an instant in a time zone. */
 export function localDay(tsMs: number, timeZone: string): string {
-  const key = `${timeZone} ${Math.floor(tsMs / QUARTER_HOUR_MS)}`;
-  const cached = dayCache.get(key);
-  if (cached !== undefined) return cached;
-  if (dayCache.size >= 4096) dayCache.clear();
-  const day = formatLocalDay(tsMs, timeZone);
-  dayCache.set(key, day);
+  const quarter = Math.floor(tsMs / QUARTER_HOUR_MS);
+  let zone = zoneDays.get(timeZone);
+  if (zone === undefined) {
+    if (zoneDays.size >= MAX_ZONES) zoneDays.clear();
+    zone = { quarter: Number.NaN, day: '', byQuarter: new Map() };
+    zoneDays.set(timeZone, zone);
+  } else if (zone.quarter === quarter) {
+    return zone.day;
+  }
+  let day = zone.byQuarter.get(quarter);
+  if (day === undefined) {
+    day = formatLocalDay(tsMs, timeZone);
+    if (zone.byQuarter.size >= MAX_QUARTERS) zone.byQuarter.clear();
+    zone.byQuarter.set(quarter, day);
+  }
+  zone.quarter = quarter;
+  zone.day = day;
   return day;
 }
 

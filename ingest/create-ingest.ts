@@ -117,7 +117,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     ...(deps.prepareStore ? { prepare: deps.prepareStore } : {}),
     onStored(r) {
       storage.stored++;
-      metrics.stored.inc({ kind: r.kind });
+      metrics.countStored(r.kind);
       deps.completeness?.record(r.deviceId, r.seq, r.tsMs);
     },
     onRefused(r, err) {

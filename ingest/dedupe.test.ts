@@ -1,5 +1,31 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSeqDeduper } from './dedupe.ts';
+import { createSeqDeduper, type SeqDeduper } from './dedupe.ts';
+
+/** The deduper as first written: a Map kept in recency order by re-inserting on every reading, arrays for rings. */
+function referenceDeduper(window: number, maxDevices: number): SeqDeduper {
+  const rings = new Map<string, { seen: [number, number][]; next: number }>();
+  return {
+    seen(deviceId, seq, tsMs) {
+      let ring = rings.get(deviceId);
+      if (ring === undefined) {
+        if (rings.size >= maxDevices) rings.delete(rings.keys().next().value!);
+        ring = { seen: [], next: 0 };
+      } else {
+        rings.delete(deviceId);
+      }
+      rings.set(deviceId, ring);
+      if (ring.seen.some(([s, t]) => s === seq && t === tsMs)) return true;
+      ring.seen[ring.next] = [seq, tsMs];
+      ring.next = (ring.next + 1) % window;
+      return false;
+    },
+    forget(deviceId, seq, tsMs) {
+      for (const entry of rings.get(deviceId)?.seen ?? []) if (entry[0] === seq && entry[1] === tsMs) entry[0] = Number.NaN;
+    },
+    size: () => rings.size,
+  };
+}
 
 describe('createSeqDeduper', () => {
   it('reports a (device, seq, ts) the second time only', () => {
@@ -45,5 +71,25 @@ describe('createSeqDeduper', () => {
     expect(d.size()).toBe(2);
     expect(d.seen('a', 1, 1)).toBe(true);
     expect(d.seen('b', 1, 1)).toBe(false);
+  });
+
+  it('answers as the reference deduper on any sequence of readings and forgets', () => {
+    const op = fc.record({ forget: fc.boolean(), device: fc.constantFrom('a', 'b', 'c', 'd', 'e'), seq: fc.integer({ min: 0, max: 6 }), ts: fc.integer({ min: 0, max: 2 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 200 }), (window, maxDevices, ops) => {
+        const d = createSeqDeduper({ windowPerDevice: window, maxDevices });
+        const ref = referenceDeduper(window, maxDevices);
+        for (const o of ops) {
+          if (o.forget) {
+            d.forget(o.device, o.seq, o.ts);
+            ref.forget(o.device, o.seq, o.ts);
+          } else {
+            expect(d.seen(o.device, o.seq, o.ts)).toBe(ref.seen(o.device, o.seq, o.ts));
+          }
+          expect(d.size()).toBe(ref.size());
+        }
+      }),
+      { numRuns: 300, seed: 11 },
+    );
   });
 });

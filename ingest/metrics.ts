@@ -2,6 +2,11 @@
  * Ingest counters (prom-client), registered on an injected Registry so tests and several services in one
  * process never collide on the global one. Every dropped reading lands in exactly one of `rejected_total{code}`
  * or `ignored_total{reason}` (STYLE principle 8); a retry is counted in `write_retries_total` and is not a drop.
+ *
+ * The three counters touched by every reading (`received_total`, `accepted_total`, `stored_total{kind}`) are counted
+ * as plain numbers (`tally`, `countStored`) and added to their prom-client counters whenever those are read (a
+ * scrape, `get()`, the stats reporter), so every reader sees the same totals as before. A labelled `inc` costs ~0.3 µs
+ * on the benchmark VM (the label set is hashed on every call), an unlabelled one ~20 ns, a number `++` next to nothing.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { REJECTION_CODES } from '../contracts/device-errors.ts';
@@ -15,6 +20,16 @@ export type IgnoredReason =
   | IgnoreReason
   /** a bug: an exception escaped a pipeline stage for this message (logged at ERROR) */
   | 'INTERNAL_ERROR';
+
+/** Per-reading counts not yet added to their counters; per registry, like the counters. */
+export interface IngestTally {
+  /** MQTT telemetry messages received: `received_total`. */
+  received: number;
+  /** Readings durable in the spool: `accepted_total`. */
+  accepted: number;
+  /** Readings stored, by kind: `stored_total{kind}` (counted with `countStored`). */
+  readonly stored: Record<string, number>;
+}
 
 export interface IngestMetrics {
   received: Counter;
@@ -33,10 +48,22 @@ export interface IngestMetrics {
   spoolCommitSeconds: Histogram;
   /** Points the spool gauges at the live spool (or at nothing while ingest is stopped). */
   bindSpool(stats: (() => SpoolStats) | undefined): void;
+  /** The hot path's counts of `received`, `accepted` and `stored`: `tally.received++`, `tally.accepted++`. */
+  tally: IngestTally;
+  /** One reading of this kind stored: `stored_total{kind}` + 1. */
+  countStored(kind: string): void;
 }
 
 /** Per registry, where the spool gauges read from (the gauges outlive one ingest when it is restarted). */
 const spoolSources = new WeakMap<Registry, { stats: (() => SpoolStats) | undefined }>();
+/** Per registry, the counts its counters fold in when read (they outlive one ingest, as the counters do). */
+const tallies = new WeakMap<Registry, IngestTally>();
+
+function newTally(): IngestTally {
+  const stored = Object.create(null) as Record<string, number>; // no inherited keys: any kind string is a plain slot
+  for (const kind of DEVICE_KINDS) stored[kind] = 0;
+  return { received: 0, accepted: 0, stored };
+}
 
 /**
  * Registers the ingest metrics, or returns the ones already on `registry`: a composition root may stop and
@@ -49,13 +76,23 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     source = { stats: undefined };
     spoolSources.set(registry, source);
   }
+  let tally = tallies.get(registry);
+  if (tally === undefined) {
+    tally = newTally();
+    tallies.set(registry, tally);
+  }
+  const t = tally;
   const reuse = <M>(name: string, make: () => M): M => (registry.getSingleMetric(name) as M | undefined) ?? make();
-  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
-    reuse(name, () => new Counter<L>({ name, help, labelNames, registers }));
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = [], collect?: (this: Counter<L>) => void) =>
+    reuse(name, () => new Counter<L>({ name, help, labelNames, registers, ...(collect ? { collect } : {}) }));
 
   const metrics: IngestMetrics = {
-    received: counter('vectorwatch_ingest_received_total', 'MQTT telemetry messages received'),
-    stored: counter('vectorwatch_ingest_stored_total', 'Readings acknowledged by InfluxDB, by device kind', ['kind']),
+    received: counter('vectorwatch_ingest_received_total', 'MQTT telemetry messages received', [], function () {
+      if (t.received > 0) this.inc(take(t, 'received'));
+    }),
+    stored: counter('vectorwatch_ingest_stored_total', 'Readings acknowledged by InfluxDB, by device kind', ['kind'], function () {
+      for (const kind in t.stored) if (t.stored[kind]! > 0) this.inc({ kind }, take(t.stored, kind));
+    }),
     rejected: counter(
       'vectorwatch_ingest_rejected_total',
       'Readings refused and dead-lettered, by code (device rejection codes and STORE_REJECTED)',
@@ -86,7 +123,9 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
         }),
     ),
     ignored: counter('vectorwatch_ingest_ignored_total', 'Messages dropped without a device to notify, by reason', ['reason']),
-    accepted: counter('vectorwatch_ingest_accepted_total', 'Readings written to the spool and fdatasync\'d, then acknowledged to MQTT'),
+    accepted: counter('vectorwatch_ingest_accepted_total', 'Readings written to the spool and fdatasync\'d, then acknowledged to MQTT', [], function () {
+      if (t.accepted > 0) this.inc(take(t, 'accepted'));
+    }),
     deadLettersSkipped: counter(
       'vectorwatch_ingest_dead_letters_skipped_total',
       'Refusals not written to the dead-letter store because their device exceeded its sample (still counted in rejected_total)',
@@ -106,6 +145,10 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     bindSpool(stats) {
       source.stats = stats;
     },
+    tally: t,
+    countStored(kind) {
+      t.stored[kind] = (t.stored[kind] ?? 0) + 1;
+    },
   };
   const spoolGauge = (name: string, help: string, read: (s: SpoolStats) => number) =>
     reuse(name, () => new Gauge({ name, help, registers, collect() { const s = source.stats?.(); this.set(s ? read(s) : 0); } }));
@@ -121,4 +164,11 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
   const reasons: IgnoredReason[] = ['WRONG_TOPIC', 'INTERNAL_ERROR'];
   for (const reason of reasons) metrics.ignored.inc({ reason }, 0);
   return metrics;
+}
+
+/** Reads a count and zeroes it (it is then in its counter). */
+function take<K extends string>(counts: Record<K, number>, key: K): number {
+  const n = counts[key];
+  counts[key] = 0;
+  return n;
 }

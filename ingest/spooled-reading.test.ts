@@ -12,6 +12,22 @@ describe('spooled reading records', () => {
     expect(decodeSpooledReading(encodeSpooledReading(reading))).toEqual(reading);
   });
 
+  it('are the text `2<tab>device<tab>kind<tab>seq<tab>tsMs<tab>line` in UTF-8, byte for byte', () => {
+    for (const r of [
+      reading,
+      { ...reading, seq: 0, tsMs: 0 },
+      { ...reading, seq: 1_795_300_000_999, tsMs: 999_999 },
+      { ...reading, seq: Number.MAX_SAFE_INTEGER, tsMs: 1_000_000 },
+      { ...reading, tsMs: 1_795_300_000_123.5 },
+      { ...reading, seq: -1 },
+      { ...reading, kind: 'bin_sensor' as const }, // the same device re-registered as another kind
+      { ...reading, deviceId: 'yx-设备-01' }, // not an id ingest accepts, but encoded as the text says
+    ]) {
+      const text = `2\t${r.deviceId}\t${r.kind}\t${r.seq}\t${r.tsMs}\t${r.line}`;
+      expect(encodeSpooledReading(r)).toEqual(Buffer.from(text, 'utf8'));
+    }
+  });
+
   it('still read the JSON records of spools written by the previous version', () => {
     const legacy = Buffer.from(JSON.stringify({ d: reading.deviceId, k: reading.kind, s: reading.seq, t: reading.tsMs, l: reading.line }));
     expect(decodeSpooledReading(legacy)).toEqual(reading);

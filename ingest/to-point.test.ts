@@ -1,6 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TelemetryOf } from '../contracts/telemetry.ts';
+import type { Device } from '../contracts/registry.ts';
+import type { Telemetry, TelemetryOf } from '../contracts/telemetry.ts';
+import { FIELD_TYPES, type FieldType } from './field-types.ts';
+import { escapeKey, escapeMeasurement, formatFloat, formatInteger, quoteString } from './line-protocol.ts';
 import { pointTimeNs, toLineProtocol } from './to-point.ts';
+import { deviceArb, kindArb, validReading } from './test-arbitraries.ts';
 import { DEVICES, READINGS, makeDevice } from './test-fixtures.ts';
 
 // READINGS are stamped 2025-06-01T07:59:00+08:00 = 2025-05-31T23:59:00Z = 1 748 735 940 000 ms.
@@ -73,5 +78,48 @@ describe('point time text', () => {
       const line = toLineProtocol({ v: 1, kind: 'bin_sensor', seq, ts: tsMs, fillPct: 1 }, DEVICES.bin_sensor, tsMs);
       expect(line.split(' ').at(-1)).toBe(String(pointTimeNs(tsMs, seq)));
     }
+  });
+});
+
+/** The mapping as first written (a loop over FIELD_TYPES, one string per field): the compiled writers must agree. */
+function referenceLine(reading: Telemetry, device: Device, tsMs: number): string {
+  const values = reading as unknown as Readonly<Record<string, unknown>>;
+  const fields: string[] = [];
+  for (const [key, type] of Object.entries(FIELD_TYPES[reading.kind] as Readonly<Record<string, FieldType>>)) {
+    const value = values[key];
+    if (value === undefined) continue;
+    if (type === 'integerMap') {
+      const counts = value as Readonly<Record<string, number>>;
+      for (const sub of Object.keys(counts).sort()) fields.push(`${escapeKey(`${key}_${sub}`)}=${formatInteger(counts[sub]!)}`);
+    } else {
+      const text =
+        type === 'integer' ? formatInteger(value as number) : type === 'float' ? formatFloat(value as number) : type === 'boolean' ? String(Boolean(value)) : quoteString(String(value));
+      fields.push(`${escapeKey(key)}=${text}`);
+    }
+  }
+  const tags = `contractor=${escapeKey(device.contractorId)},device=${escapeKey(device.id)},district=${escapeKey(device.districtId)},site=${escapeKey(device.siteId)}`;
+  return `${escapeMeasurement(reading.kind)},${tags} ${fields.join(',')} ${pointTimeNs(tsMs, reading.seq)}`;
+}
+
+describe('toLineProtocol against the reference mapping', () => {
+  it('writes the same line for any valid reading and registry device, one after another', () => {
+    const tsArb = fc.integer({ min: 0, max: 8.64e15 });
+    const arb = kindArb.chain((k) => fc.tuple(validReading(k, tsArb), deviceArb(k)));
+    fc.assert(
+      fc.property(fc.array(arb, { minLength: 1, maxLength: 4 }), (cases) => {
+        for (const [reading, device] of cases) {
+          expect(toLineProtocol(reading, device, reading.ts as number)).toBe(referenceLine(reading, device, reading.ts as number));
+        }
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+  });
+
+  it('throws on a value the line cannot carry, and the next line is whole', () => {
+    const bad = { ...READINGS.mosquito_trap, bySpecies: { aedes: 1.5 }, tempC: 20 } as unknown as Telemetry;
+    expect(() => toLineProtocol(bad, DEVICES.mosquito_trap, TS_MS)).toThrow(RangeError);
+    expect(() => toLineProtocol({ ...READINGS.water_probe, ph: Number.NaN }, DEVICES.water_probe, TS_MS)).toThrow(RangeError);
+    const short: TelemetryOf<'bin_sensor'> = { v: 1, kind: 'bin_sensor', seq: 3, ts: TS_MS, fillPct: 10 };
+    expect(toLineProtocol(short, DEVICES.bin_sensor, TS_MS)).toBe(referenceLine(short, DEVICES.bin_sensor, TS_MS));
   });
 });
