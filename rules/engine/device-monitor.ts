@@ -6,18 +6,16 @@
  * - bin not emptied in time: full for longer than the bin policy's window (full-episode table).
  * Device-health rules raise only `device_health` alerts (the rule's kind), never density ones.
  */
-import type { AlertScope } from '../../contracts/alert.ts';
-import type { Device, DeviceDirectory, Site } from '../../contracts/registry.ts';
+import type { Device, DeviceDirectory } from '../../contracts/registry.ts';
 import type { BinRules } from '../../contracts/rule-pack.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Registry } from '../../registry/registry.ts';
-import { alertKey, type AlertRule } from '../alerts/alert-rule.ts';
-import type { PlaceNames } from '../alerts/texts.ts';
 import { decodeReading, SKIP_REASONS, type SkipReason } from './decode-reading.ts';
+import { createDeviceObservations } from './device-observations.ts';
 import type { DeviceRules } from './device-rules.ts';
 import type { DeviceState } from './device-state.ts';
 import { collectRuleValues, RuleValues } from './evaluate-reading.ts';
-import { observationOf, type ObservationBase, type Observer } from './observer.ts';
+import { observationOf, type Observer } from './observer.ts';
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
@@ -49,100 +47,14 @@ export interface DeviceMonitor {
   stats(): DeviceMonitorStats;
 }
 
-/**
- * What the monitor keeps per device, so that a reading allocates next to nothing: its observation fields (scope,
- * place names) for the Device object the directory returned last (a new object — a registry change, or the
- * registry's cache refreshing it — rebuilds them, as does a refresh of the district names), and the alert keys,
- * which depend on the device id alone.
- */
-interface DeviceEntry {
-  device: Device;
-  /**
-   * The district names `base.place` was built with: a refresh of them rebuilds it, as place() per reading would see
-   * it (it refreshes them whenever a device's district is not among them).
-   */
-  districts: ReadonlyMap<string, unknown>;
-  base: ObservationBase;
-  /** Rule id → alert key of the rule on this device. */
-  keys: Map<string, string>;
-  /** The rules of the device's last reading, in order, and their keys: the next reading finds its keys by position. */
-  readingRules: AlertRule[];
-  readingKeys: string[];
-  /** The silent rule (and its key) for the reporting interval it was chosen for; undefined: none chosen yet. */
-  silentForMs: number | null | undefined;
-  silentRule: AlertRule | undefined;
-  silentKey: string;
-}
-
-/** Entries of devices no longer heard from are dropped wholesale past this many (a registry holds fewer devices). */
-const MAX_DEVICE_ENTRIES = 100_000;
-
 export function createDeviceMonitor(deps: DeviceMonitorDeps): DeviceMonitor {
   const { rules, observer, state, clock } = deps;
   const skipped = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
   let evaluated = 0;
-  let districts = new Map<string, { zh: string; en: string }>();
-  const sites = new Map<string, Site | undefined>();
-  const entries = new Map<string, DeviceEntry>();
+  const observations = createDeviceObservations(deps);
   const ruleValues = new RuleValues();
-
-  function place(device: Pick<Device, 'siteId' | 'districtId'>): PlaceNames {
-    if (!districts.has(device.districtId)) districts = new Map(deps.registry.listDistricts().map((d) => [d.id, { zh: d.name, en: d.nameEn }]));
-    if (!sites.has(device.siteId)) sites.set(device.siteId, deps.registry.getSite(device.siteId));
-    const site = sites.get(device.siteId);
-    return {
-      district: districts.get(device.districtId) ?? { zh: device.districtId, en: device.districtId },
-      ...(site ? { site: { zh: site.name, en: site.nameEn } } : {}),
-    };
-  }
-
-  const scopeOf = (deviceId: string): AlertScope => ({ level: 'device', id: deviceId });
-  const baseOf = (device: Device, scope: AlertScope = scopeOf(device.id)): ObservationBase => ({
-    scope, districtId: device.districtId, siteId: device.siteId, deviceId: device.id, place: place(device),
-  });
+  const baseOf = observations.baseOf;
   const intervalOf = (kind: Device['kind'], intervalMs: number | null | undefined) => intervalMs ?? rules.defaultIntervalMs(kind);
-
-  function entryOf(device: Device): DeviceEntry {
-    let e = entries.get(device.id);
-    if (e === undefined) {
-      if (entries.size >= MAX_DEVICE_ENTRIES) entries.clear();
-      const base = baseOf(device); // first: place() may refresh the district names
-      e = { device, districts, base, keys: new Map(), readingRules: [], readingKeys: [], silentForMs: undefined, silentRule: undefined, silentKey: '' };
-      entries.set(device.id, e);
-    } else if (e.device !== device || e.districts !== districts || !districts.has(device.districtId)) {
-      e.device = device;
-      e.base = baseOf(device, e.base.scope);
-      e.districts = districts;
-      e.silentForMs = undefined; // the default interval depends on the kind
-      e.silentRule = undefined;
-    }
-    return e;
-  }
-
-  function keyOf(e: DeviceEntry, rule: AlertRule): string {
-    let key = e.keys.get(rule.id);
-    if (key === undefined) e.keys.set(rule.id, (key = alertKey(rule.id, e.base.scope)));
-    return key;
-  }
-
-  /** The key of the `i`th rule of a reading. */
-  function readingKey(e: DeviceEntry, i: number, rule: AlertRule): string {
-    if (e.readingRules[i] === rule) return e.readingKeys[i]!;
-    const key = keyOf(e, rule);
-    e.readingRules[i] = rule;
-    e.readingKeys[i] = key;
-    return key;
-  }
-
-  /** Sets the entry's silent rule and key for the device's reporting interval. */
-  function chooseSilentRule(e: DeviceEntry, intervalMs: number | null): AlertRule {
-    if (e.silentRule === undefined || e.silentForMs !== intervalMs) {
-      e.silentRule = rules.silent(rules.silenceThresholdMin(intervalOf(e.device.kind, intervalMs)));
-      e.silentKey = keyOf(e, e.silentRule);
-      e.silentForMs = intervalMs;
-    }
-    return e.silentRule;
-  }
 
   /** Every transition is committed before observe returns; a failure to publish it is only logged. */
   function published(p: Promise<unknown> | null, deviceId: string): void {
@@ -161,22 +73,22 @@ export function createDeviceMonitor(deps: DeviceMonitorDeps): DeviceMonitor {
       const now = clock();
       const periodS = 'periodS' in reading ? reading.periodS : undefined;
       const seen = state.seen(device.id, device.kind, tsMs, periodS, now);
-      const e = entryOf(device);
+      const e = observations.entryOf(device);
       // Observation time is the reading's own time: a replayed reading is not newer than what the condition saw.
       collectRuleValues(reading, device, rules, ruleValues);
       for (let i = 0; i < ruleValues.size; i++) {
         const rule = ruleValues.rules[i]!;
-        published(observer.observeKeyed(readingKey(e, i, rule), rule, e.base, tsMs, ruleValues.values[i]!), device.id);
+        published(observer.observeKeyed(observations.keyOf(e, rule), rule, e.base, tsMs, ruleValues.values[i]!), device.id);
       }
 
-      const silentRule = chooseSilentRule(e, seen.intervalMs);
+      const silentRule = observations.silentRuleOf(e, seen.intervalMs);
       if (observer.breachingKeyed(e.silentKey)) published(observer.observeKeyed(e.silentKey, silentRule, e.base, now, 0), device.id);
 
       if (reading.kind === 'bin_sensor') {
         const since = state.binFill(device.id, reading.fillPct, tsMs, deps.binRules);
         const hours = since === null ? 0 : Math.round((Math.max(0, now - since) / HOUR_MS) * 10) / 10;
         const notEmptied = rules.bin.not_emptied;
-        published(observer.observeKeyed(readingKey(e, ruleValues.size, notEmptied), notEmptied, e.base, now, hours, 'never'), device.id);
+        published(observer.observeKeyed(observations.keyOf(e, notEmptied), notEmptied, e.base, now, hours, 'never'), device.id);
       }
       // Publishing is the dispatcher's outbox job (redelivered after a crash), so the next reading need not wait for
       // PUBACKs or InfluxDB.
