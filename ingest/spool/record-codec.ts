@@ -10,37 +10,14 @@ export const RECORD_HEADER_BYTES = 8;
 /** Larger frames are refused on write and treated as corruption on read (a garbage length must not allocate GBs). */
 export const MAX_RECORD_BYTES = 1 << 20;
 
-/**
- * A payload to fill and then hand to `encodeRecord`, with the frame header's room in front of it, so the frame is
- * made around the bytes instead of copying them: the encoder writes the payload once, into the frame that is kept
- * (until InfluxDB has it, in the spool's memory tail), and no short-lived copy shares the Buffer pool with the frames.
- * Only the latest such payload is remembered (admit-reading.ts encodes and appends one reading at a time); any other
- * payload is copied as before. Do not change its bytes once framed.
- */
-export function allocPayload(bytes: number): Buffer {
-  const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + bytes);
-  framedPayload = frame.subarray(RECORD_HEADER_BYTES);
-  payloadFrame = frame;
-  return framedPayload;
-}
-
-let framedPayload: Buffer | undefined;
-let payloadFrame: Buffer | undefined;
-
 export function encodeRecord(payload: Buffer): Buffer {
   if (payload.length === 0 || payload.length > MAX_RECORD_BYTES) {
     throw new RangeError(`spool record must be 1…${MAX_RECORD_BYTES} bytes, got ${payload.length}`);
   }
-  let frame: Buffer;
-  if (payload === framedPayload) {
-    frame = payloadFrame!;
-    framedPayload = payloadFrame = undefined;
-  } else {
-    frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
-    payload.copy(frame, RECORD_HEADER_BYTES);
-  }
+  const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
   frame.writeUInt32LE(payload.length, 0);
   frame.writeUInt32LE(crc32(payload), 4);
+  payload.copy(frame, RECORD_HEADER_BYTES);
   return frame;
 }
 
