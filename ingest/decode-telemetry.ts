@@ -9,8 +9,8 @@
  */
 import type { DeviceErrorMessage, Issue, RejectionCode } from '../contracts/device-errors.ts';
 import type { Device, DeviceDirectory } from '../contracts/registry.ts';
-import { TelemetrySchema, timestampMs, type Telemetry } from '../contracts/telemetry.ts';
-import { fastParseTelemetry } from '../contracts/telemetry-fast-check.ts';
+import { timestampMs, type Telemetry } from '../contracts/telemetry.ts';
+import { parseTelemetry } from '../contracts/telemetry-fast-check.ts';
 import { parseDeviceTopic } from '../contracts/topics.ts';
 import type { IncomingMessage } from './incoming-message.ts';
 
@@ -107,28 +107,19 @@ export function decodeTelemetry(msg: IncomingMessage, ctx: DecodeContext): Decod
   }
 
   // The compiled fast path accepts valid readings without zod's machinery; anything else (and anything it is unsure
-  // of, or a fast path that throws) gets the full parse, which decides and words the refusal
-  // (contracts/telemetry-fast-check.ts). parseTelemetry in one, without its result object per reading.
-  let reading: Telemetry | undefined;
+  // of) gets the full parse, which decides and words the refusal (contracts/telemetry-fast-check.ts).
+  let parsed: ReturnType<typeof parseTelemetry>;
   try {
-    reading = fastParseTelemetry(json);
+    parsed = parseTelemetry(json);
   } catch {
-    reading = undefined;
+    // Defence only: zod's safeParse does not throw, but a pathological input must not take the pipeline down.
+    return refusal(deviceId, 'SCHEMA_INVALID', 'payload could not be checked against the telemetry contract', readSeq(json));
   }
-  if (reading === undefined) {
-    let parsed: ReturnType<typeof TelemetrySchema.safeParse>;
-    try {
-      parsed = TelemetrySchema.safeParse(json);
-    } catch {
-      // Defence only: zod's safeParse does not throw, but a pathological input must not take the pipeline down.
-      return refusal(deviceId, 'SCHEMA_INVALID', 'payload could not be checked against the telemetry contract', readSeq(json));
-    }
-    if (!parsed.success) {
-      const issues = toIssues(parsed.error.issues);
-      return refusal(deviceId, 'SCHEMA_INVALID', summarize(issues, parsed.error.issues.length), readSeq(json), issues);
-    }
-    reading = parsed.data;
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error.issues);
+    return refusal(deviceId, 'SCHEMA_INVALID', summarize(issues, parsed.error.issues.length), readSeq(json), issues);
   }
+  const reading = parsed.data;
 
   if (reading.kind !== device.kind) {
     const message = `kind is ${reading.kind} but device ${deviceId} is registered as ${device.kind}`;
