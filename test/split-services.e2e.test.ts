@@ -69,7 +69,7 @@ async function deployment(mode: 'embedded' | 'mqtt') {
       c.once('connect', () => { c.end(true); resolve(true); });
       c.once('error', () => { c.end(true); resolve(false); });
     }),
-    30_000, 'broker',
+    30_000, `broker on ${mqttPort}\n${procs.map((p) => p.output()).join('\n')}`,
   );
   return { http, mqttPort, influx: createInfluxHttp({ url: influxd.url, db: 'vectorwatch' }), procs };
 }
